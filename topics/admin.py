@@ -1,0 +1,286 @@
+from django.contrib import admin, messages
+from django.contrib.contenttypes.admin import GenericTabularInline
+from django.db.models import Count
+from django.utils import timezone
+
+from .models import (
+    Citation,
+    Country,
+    Domain,
+    Exercise,
+    ExerciseSeries,
+    ExerciseTheme,
+    Membership,
+    Participation,
+    Policy,
+    PolicyParty,
+    PolicyRelation,
+    PolicyTheme,
+    Publishable,
+    SeriesTheme,
+    Source,
+    Theme,
+    Topic,
+    TopicCountry,
+    TopicTheme,
+)
+
+admin.site.site_header = "SCO Military Cooperation Reference"
+admin.site.site_title = "SCO Reference admin"
+admin.site.index_title = "Content"
+
+
+# Inlines --------------------------------------------------------------------
+
+
+class CitationInline(GenericTabularInline):
+    model = Citation
+    extra = 0
+    autocomplete_fields = ["source"]
+    fields = ["position", "source", "note"]
+    verbose_name = "source cited"
+    verbose_name_plural = "sources cited (shown as numbered references)"
+
+
+class ThemeInline(admin.TabularInline):
+    extra = 0
+    autocomplete_fields = ["theme"]
+    verbose_name = "theme"
+    verbose_name_plural = "themes"
+
+
+class TopicThemeInline(ThemeInline):
+    model = TopicTheme
+
+
+class ExerciseThemeInline(ThemeInline):
+    model = ExerciseTheme
+
+
+class PolicyThemeInline(ThemeInline):
+    model = PolicyTheme
+
+
+class SeriesThemeInline(ThemeInline):
+    model = SeriesTheme
+
+
+class ParticipationInline(admin.TabularInline):
+    model = Participation
+    extra = 0
+    autocomplete_fields = ["country"]
+
+
+class PolicyPartyInline(admin.TabularInline):
+    model = PolicyParty
+    extra = 0
+    autocomplete_fields = ["country"]
+
+
+class PolicyRelationInline(admin.TabularInline):
+    model = PolicyRelation
+    fk_name = "from_policy"
+    extra = 0
+    autocomplete_fields = ["to_policy"]
+    verbose_name = "relation to another document"
+    verbose_name_plural = "relations to other documents (e.g. this protocol amends the Charter)"
+
+
+class TopicCountryInline(admin.TabularInline):
+    model = TopicCountry
+    extra = 0
+    autocomplete_fields = ["country"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["status", "start_date", "start_precision", "end_date", "end_precision", "note"]
+    show_change_link = True  # its citations are edited on the membership's own page
+
+
+# Shared behaviour -------------------------------------------------------------
+
+
+@admin.action(description="Publish selected records", permissions=["change"])
+def publish(modeladmin, request, queryset):
+    # Keep existing publication times; stamp those never published.
+    now = timezone.now()
+    count = queryset.filter(published_at__isnull=True).update(
+        status=Publishable.Status.PUBLISHED, published_at=now, updated_at=now
+    )
+    count += queryset.filter(published_at__isnull=False).update(
+        status=Publishable.Status.PUBLISHED, updated_at=now
+    )
+    modeladmin.message_user(request, f"Published {count} record(s).", messages.SUCCESS)
+
+
+@admin.action(description="Unpublish selected records (back to draft)", permissions=["change"])
+def unpublish(modeladmin, request, queryset):
+    count = queryset.update(status=Publishable.Status.DRAFT, updated_at=timezone.now())
+    modeladmin.message_user(request, f"Moved {count} record(s) back to draft.", messages.SUCCESS)
+
+
+class PublishableAdmin(admin.ModelAdmin):
+    actions = [publish, unpublish]
+    show_facets = admin.ShowFacets.ALWAYS
+    list_per_page = 50
+    readonly_fields = ["created_at", "updated_at"]
+    publication_fieldset = (
+        "Publication",
+        {"fields": ["status", "published_at", "created_at", "updated_at"]},
+    )
+
+
+# Vocabulary -----------------------------------------------------------------
+
+
+@admin.register(Theme)
+class ThemeAdmin(PublishableAdmin):
+    list_display = ["name", "slug", "status", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [(None, {"fields": ["name", "slug", "description"]}), PublishableAdmin.publication_fieldset]
+
+
+@admin.register(Country)
+class CountryAdmin(PublishableAdmin):
+    list_display = ["name", "iso_code", "current_status", "status", "updated_at"]
+    list_filter = ["status", "memberships__status"]
+    search_fields = ["name", "iso_code"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline, CitationInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "iso_code", "summary"]}),
+        PublishableAdmin.publication_fieldset,
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("memberships")
+
+    @admin.display(description="SCO status now")
+    def current_status(self, obj):
+        current = obj.current_membership()
+        return current.get_status_display() if current else "—"
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["country", "status", "start_date", "end_date"]
+    list_filter = ["status"]
+    search_fields = ["country__name", "note"]
+    autocomplete_fields = ["country"]
+    date_hierarchy = "start_date"
+    inlines = [CitationInline]
+    list_select_related = ["country"]
+
+
+@admin.register(ExerciseSeries)
+class ExerciseSeriesAdmin(PublishableAdmin):
+    list_display = ["name", "exercise_count", "status", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [SeriesThemeInline, CitationInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "description"]}),
+        PublishableAdmin.publication_fieldset,
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(exercise_total=Count("exercises"))
+
+    @admin.display(description="Exercises", ordering="exercise_total")
+    def exercise_count(self, obj):
+        return obj.exercise_total
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "publisher", "published_date", "key", "url"]
+    list_filter = ["publisher"]
+    search_fields = ["title", "publisher", "author", "url", "key"]
+    prepopulated_fields = {"key": ["title"]}
+    date_hierarchy = "published_date"
+    readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(Domain)
+class DomainAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+
+
+# Records ----------------------------------------------------------------------
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(PublishableAdmin):
+    list_display = ["name", "start_date", "series", "framework", "kind", "personnel", "status"]
+    list_filter = ["status", "framework", "kind", "series", "domains", "participations__country"]
+    search_fields = ["name", "location", "description"]
+    date_hierarchy = "start_date"
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["series"]
+    filter_horizontal = ["domains"]
+    list_select_related = ["series"]
+    inlines = [ParticipationInline, ExerciseThemeInline, CitationInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "series", "kind", "framework", "domains"]}),
+        (
+            "When and where",
+            {
+                "fields": [
+                    ("start_date", "start_precision"),
+                    ("end_date", "end_precision"),
+                    "location",
+                    ("latitude", "longitude"),
+                ]
+            },
+        ),
+        ("Scale", {"fields": ["personnel", "personnel_approximate"]}),
+        ("Text", {"fields": ["description", "disputed"]}),
+        PublishableAdmin.publication_fieldset,
+    ]
+
+
+@admin.register(Policy)
+class PolicyAdmin(PublishableAdmin):
+    list_display = ["short_name", "kind", "signed_date", "legal_status", "status"]
+    list_filter = ["status", "kind", "legal_status", "party_links__country"]
+    search_fields = ["title", "short_name", "summary", "body"]
+    date_hierarchy = "signed_date"
+    prepopulated_fields = {"slug": ["short_name"]}
+    inlines = [PolicyPartyInline, PolicyRelationInline, PolicyThemeInline, CitationInline]
+    fieldsets = [
+        (None, {"fields": ["title", "short_name", "slug", "kind", "legal_status"]}),
+        (
+            "Dates",
+            {
+                "fields": [
+                    ("signed_date", "signed_precision"),
+                    "signed_place",
+                    ("in_force_date", "in_force_precision"),
+                ]
+            },
+        ),
+        ("Text", {"fields": ["summary", "body", "official_text_url"]}),
+        PublishableAdmin.publication_fieldset,
+    ]
+
+
+@admin.register(Topic)
+class TopicAdmin(PublishableAdmin):
+    list_display = ["title", "last_reviewed", "status", "updated_at"]
+    list_filter = ["status", "theme_links__theme"]
+    search_fields = ["title", "summary", "body"]
+    date_hierarchy = "updated_at"
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["related_topics", "exercises", "policies"]
+    inlines = [TopicThemeInline, TopicCountryInline, CitationInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary", "body", "last_reviewed"]}),
+        ("Related content", {"fields": ["related_topics", "exercises", "policies"]}),
+        PublishableAdmin.publication_fieldset,
+    ]

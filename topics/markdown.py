@@ -1,0 +1,94 @@
+"""Render editor-written Markdown to safe HTML.
+
+Markdown may contain raw HTML, so everything it produces goes through nh3 (the
+Ammonia sanitiser) with an allow-list: scripts, styles, event handlers and
+`javascript:`/`data:` URLs never reach a reader.
+
+Topic bodies cite sources inline as `[@key]`; `render_markdown` numbers them in
+order of first use and returns the sources in that order, so the page's
+reference list and the superscript numbers always agree.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+import markdown as markdown_lib
+import nh3
+from django.utils.html import escape
+
+CITATION_MARKER = re.compile(r"\[@([a-z0-9][a-z0-9-]*)\]")
+
+ALLOWED_TAGS = {
+    "a", "abbr", "blockquote", "br", "code", "dd", "div", "dl", "dt", "em", "h2", "h3",
+    "h4", "h5", "h6", "hr", "li", "ol", "p", "pre", "strong", "sub", "sup", "table",
+    "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "id"},
+    "abbr": {"title"},
+    "h2": {"id"},
+    "h3": {"id"},
+    "h4": {"id"},
+    "h5": {"id"},
+    "h6": {"id"},
+    "li": {"id"},
+    "sup": {"id"},
+    "th": {"scope"},
+}
+ALLOWED_CLASSES = {
+    "a": {"headerlink", "footnote-ref", "footnote-backref"},
+    "div": {"footnote"},
+    "sup": {"cite"},
+}
+
+
+@dataclass
+class Rendered:
+    html: str
+    cited_keys: list = field(default_factory=list)
+    toc: list = field(default_factory=list)
+
+
+def cited_keys(text):
+    """Return the distinct `[@key]` citations in `text`, in order of first use."""
+    return list(dict.fromkeys(CITATION_MARKER.findall(text or "")))
+
+
+def sanitize(html):
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+
+
+def render_markdown(text, known_keys=None):
+    """Render Markdown to sanitised HTML, numbering `[@key]` citations.
+
+    `known_keys` is the set of keys the record cites; a marker for any other
+    key is shown as an unresolved reference rather than a broken link.
+    """
+    numbers = {}
+
+    def number(match):
+        key = match.group(1)
+        if known_keys is not None and key not in known_keys:
+            return f"[{escape(key)}?]"
+        first_use = key not in numbers
+        n = numbers.setdefault(key, len(numbers) + 1)
+        anchor = f' id="cite-{n}"' if first_use else ""
+        return f'<sup class="cite"{anchor}><a href="#ref-{n}">[{n}]</a></sup>'
+
+    source = CITATION_MARKER.sub(number, text or "")
+    md = markdown_lib.Markdown(
+        extensions=["extra", "toc", "sane_lists"],
+        extension_configs={
+            "toc": {"permalink": "#", "permalink_title": "Link to this section", "toc_depth": "2-3"},
+        },
+        output_format="html",
+    )
+    html = sanitize(md.convert(source))
+    return Rendered(html=html, cited_keys=list(numbers), toc=getattr(md, "toc_tokens", []))

@@ -1,0 +1,17 @@
+from django import template
+from django.utils.safestring import mark_safe
+
+from ..markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text):
+    """Render editor Markdown to sanitised HTML."""
+    return mark_safe(render_markdown(text).html)  # noqa: S308 - sanitised by nh3
+
+
+@register.filter
+def verbose_name(obj):
+    return obj._meta.verbose_name
