@@ -1,8 +1,10 @@
 from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.db import models
 from django.db.models import Count
 from django.utils import timezone
 
+from .markdown import cited_keys
 from .models import (
     Citation,
     Country,
@@ -121,7 +123,11 @@ def unpublish(modeladmin, request, queryset):
     modeladmin.message_user(request, f"Moved {count} record(s) back to draft.", messages.SUCCESS)
 
 
-class PublishableAdmin(admin.ModelAdmin):
+class BaseAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+class PublishableAdmin(BaseAdmin):
     actions = [publish, unpublish]
     show_facets = admin.ShowFacets.ALWAYS
     list_per_page = 50
@@ -141,7 +147,10 @@ class ThemeAdmin(PublishableAdmin):
     list_filter = ["status"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
-    fieldsets = [(None, {"fields": ["name", "slug", "description"]}), PublishableAdmin.publication_fieldset]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "description"]}),
+        PublishableAdmin.publication_fieldset,
+    ]
 
 
 @admin.register(Country)
@@ -197,7 +206,7 @@ class ExerciseSeriesAdmin(PublishableAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(BaseAdmin):
     list_display = ["title", "publisher", "published_date", "key", "url"]
     list_filter = ["publisher"]
     search_fields = ["title", "publisher", "author", "url", "key"]
@@ -284,3 +293,22 @@ class TopicAdmin(PublishableAdmin):
         ("Related content", {"fields": ["related_topics", "exercises", "policies"]}),
         PublishableAdmin.publication_fieldset,
     ]
+
+    def save_related(self, request, form, formsets, change):
+        """Attach any source cited in the body as [@key] that is not yet in the list."""
+        super().save_related(request, form, formsets, change)
+        topic = form.instance
+        attached = {citation.source.key for citation in topic.citations.select_related("source")}
+        wanted = [key for key in cited_keys(topic.body) if key not in attached]
+        found = Source.objects.in_bulk(wanted, field_name="key")
+        last = max((c.position for c in topic.citations.all()), default=0)
+        for offset, key in enumerate(k for k in wanted if k in found):
+            Citation.objects.create(record=topic, source=found[key], position=last + offset + 1)
+        missing = [key for key in wanted if key not in found]
+        if missing:
+            self.message_user(
+                request,
+                "No source has the key " + ", ".join(missing) + "; add it under Sources, "
+                "or correct the [@key] in the body.",
+                messages.WARNING,
+            )

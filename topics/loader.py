@@ -213,7 +213,9 @@ def validate(bundle):
             return
         for value in values:
             if value not in known[kind]:
-                problems.append(f"{label}: unknown {what[:-1] if what.endswith('s') else what} {value!r}")
+                problems.append(
+                    f"{label}: unknown {what[:-1] if what.endswith('s') else what} {value!r}"
+                )
 
     def check_sources(label, sources, required=True):
         if sources is None or sources == []:
@@ -247,7 +249,9 @@ def validate(bundle):
     def check_slug(entry, key="slug"):
         value = entry.data.get(key)
         if value is not None and not (isinstance(value, str) and SLUG.match(value)):
-            problems.append(f"{entry.label}: {key} {value!r} must be lowercase letters, digits and hyphens")
+            problems.append(
+                f"{entry.label}: {key} {value!r} must be lowercase letters, digits and hyphens"
+            )
 
     for kind, entries in bundle.items():
         seen = {}
@@ -259,7 +263,9 @@ def validate(bundle):
                 problems.append(f"{entry.label}: duplicate {ident}, already used at {seen[value]}")
             seen[value] = entry.label
             publication = "publication" if kind == "policies" else "status"
-            check_choice(entry.label, entry.data.get(publication), {"draft", "published"}, publication)
+            check_choice(
+                entry.label, entry.data.get(publication), {"draft", "published"}, publication
+            )
 
     for entry in bundle["themes"]:
         check_slug(entry)
@@ -325,7 +331,12 @@ def validate(bundle):
             if code in seen_countries:
                 problems.append(f"{label}: country {code!r} listed twice")
             seen_countries.add(code)
-            check_choice(label, participant.get("role", "participant"), set(Participation.Role.values), "role")
+            check_choice(
+                label,
+                participant.get("role", "participant"),
+                set(Participation.Role.values),
+                "role",
+            )
         check_refs(label, data.get("themes"), "themes", "themes")
         check_sources(label, data.get("sources"))
     for entry in bundle["policies"]:
@@ -343,7 +354,9 @@ def validate(bundle):
             if not isinstance(relation, dict):
                 problems.append(f"{label}: each relation is {{kind: ..., policy: slug}}")
                 continue
-            check_choice(label, relation.get("kind"), set(PolicyRelation.Kind.values), "relation kind")
+            check_choice(
+                label, relation.get("kind"), set(PolicyRelation.Kind.values), "relation kind"
+            )
             if relation.get("policy") not in known["policies"]:
                 problems.append(f"{label}: relation to unknown policy {relation.get('policy')!r}")
             if relation.get("policy") == data.get("slug"):
@@ -377,11 +390,14 @@ class Loader:
         self.report = Report()
         self.now = timezone.now()
         self.problems = []
+        self.written = set()  # (model, slug) written in this run; only these get relinked
 
     def run(self):
         for kind in ("themes", "sources", "countries", "series", "exercises", "policies", "topics"):
             for entry in self.bundle[kind]:
                 getattr(self, f"load_{kind}")(entry)
+        if self.problems:
+            raise ContentError(self.problems)
         for entry in self.bundle["policies"]:
             self.link_policy_relations(entry)
         for entry in self.bundle["topics"]:
@@ -412,6 +428,7 @@ class Loader:
         if write_children:
             write_children(obj)
         model.objects.filter(pk=obj.pk).update(loaded_at=F("updated_at"), content_hash=entry.digest)
+        self.written.add((model, entry.data.get("slug")))
         (self.report.created if created else self.report.updated)[entry.kind] += 1
         return obj
 
@@ -447,7 +464,11 @@ class Loader:
             entry,
             Theme,
             {"slug": data["slug"]},
-            {"name": data["name"], "description": data.get("description", ""), **self.publication(data)},
+            {
+                "name": data["name"],
+                "description": data.get("description", ""),
+                **self.publication(data),
+            },
         )
 
     def load_sources(self, entry):
@@ -517,7 +538,11 @@ class Loader:
             entry,
             ExerciseSeries,
             {"slug": data["slug"]},
-            {"name": data["name"], "description": data.get("description") or "", **self.publication(data)},
+            {
+                "name": data["name"],
+                "description": data.get("description") or "",
+                **self.publication(data),
+            },
             children,
         )
 
@@ -545,7 +570,11 @@ class Loader:
             self.set_themes(ExerciseTheme, "exercise", exercise, data.get("themes"))
             self.cite(exercise, data.get("sources"))
 
-        series = ExerciseSeries.objects.filter(slug=data.get("series")).first() if data.get("series") else None
+        series = (
+            ExerciseSeries.objects.filter(slug=data.get("series")).first()
+            if data.get("series")
+            else None
+        )
         personnel = data.get("personnel")
         self.upsert(
             entry,
@@ -583,7 +612,8 @@ class Loader:
             policy.party_links.all().delete()
             countries = Country.objects.in_bulk(data.get("parties") or [], field_name="iso_code")
             PolicyParty.objects.bulk_create(
-                PolicyParty(policy=policy, country=countries[code]) for code in data.get("parties") or []
+                PolicyParty(policy=policy, country=countries[code])
+                for code in data.get("parties") or []
             )
             self.set_themes(PolicyTheme, "policy", policy, data.get("themes"))
             self.cite(policy, data.get("sources"))
@@ -611,9 +641,9 @@ class Loader:
         )
 
     def link_policy_relations(self, entry):
+        if (Policy, entry.data["slug"]) not in self.written:
+            return  # unchanged, or kept as the editor left it
         policy = Policy.objects.get(slug=entry.data["slug"])
-        if policy.content_hash != entry.digest:
-            return  # kept as the editor left it
         policy.outgoing_relations.all().delete()
         targets = Policy.objects.in_bulk(
             [r["policy"] for r in entry.data.get("relations") or []], field_name="slug"
@@ -625,14 +655,17 @@ class Loader:
 
     def load_topics(self, entry):
         data = entry.data
-        reviewed = parse_partial_date(data["last_reviewed"])[0] if data.get("last_reviewed") else None
+        reviewed = (
+            parse_partial_date(data["last_reviewed"])[0] if data.get("last_reviewed") else None
+        )
 
         def children(topic):
             self.set_themes(TopicTheme, "topic", topic, data.get("themes"))
             topic.country_links.all().delete()
             countries = Country.objects.in_bulk(data.get("countries") or [], field_name="iso_code")
             TopicCountry.objects.bulk_create(
-                TopicCountry(topic=topic, country=countries[code]) for code in data.get("countries") or []
+                TopicCountry(topic=topic, country=countries[code])
+                for code in data.get("countries") or []
             )
             topic.exercises.set(Exercise.objects.filter(slug__in=data.get("exercises") or []))
             topic.policies.set(Policy.objects.filter(slug__in=data.get("policies") or []))
@@ -653,9 +686,9 @@ class Loader:
         )
 
     def link_related_topics(self, entry):
-        topic = Topic.objects.get(slug=entry.data["slug"])
-        if topic.content_hash != entry.digest:
+        if (Topic, entry.data["slug"]) not in self.written:
             return
+        topic = Topic.objects.get(slug=entry.data["slug"])
         topic.related_topics.add(*Topic.objects.filter(slug__in=entry.data.get("related") or []))
 
 

@@ -86,7 +86,11 @@ def render_markdown(text, known_keys=None):
     md = markdown_lib.Markdown(
         extensions=["extra", "toc", "sane_lists"],
         extension_configs={
-            "toc": {"permalink": "#", "permalink_title": "Link to this section", "toc_depth": "2-3"},
+            "toc": {
+                "permalink": "#",
+                "permalink_title": "Link to this section",
+                "toc_depth": "2-3",
+            },
         },
         output_format="html",
     )

@@ -238,10 +238,6 @@ class Membership(Cited):
     def __str__(self):
         return f"{self.country}: {self.get_status_display()} ({self.period_display})"
 
-    def clean(self):
-        if self.end_date and self.start_date and self.end_date < self.start_date:
-            raise ValidationError({"end_date": "The status cannot end before it starts."})
-
     def save(self, *args, **kwargs):
         self.start_date = normalise(self.start_date, self.start_precision)
         self.end_date = normalise(self.end_date, self.end_precision, end=True)
@@ -249,6 +245,10 @@ class Membership(Cited):
 
     def get_absolute_url(self):
         return self.country.get_absolute_url()
+
+    def clean(self):
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The status cannot end before it starts."})
 
     @property
     def period_display(self):
@@ -383,12 +383,6 @@ class Exercise(Publishable, Cited):
     def __str__(self):
         return self.name
 
-    def clean(self):
-        if self.end_date and self.start_date:
-            end = normalise(self.end_date, self.end_precision, end=True)
-            if end < normalise(self.start_date, self.start_precision):
-                raise ValidationError({"end_date": "The exercise cannot end before it starts."})
-
     def save(self, *args, **kwargs):
         self.start_date = normalise(self.start_date, self.start_precision)
         self.end_date = normalise(self.end_date, self.end_precision, end=True)
@@ -396,6 +390,12 @@ class Exercise(Publishable, Cited):
 
     def get_absolute_url(self):
         return reverse("topics:exercise-detail", args=[self.slug])
+
+    def clean(self):
+        if self.end_date and self.start_date:
+            end = normalise(self.end_date, self.end_precision, end=True)
+            if end < normalise(self.start_date, self.start_precision):
+                raise ValidationError({"end_date": "The exercise cannot end before it starts."})
 
     @property
     def dates_display(self):
@@ -424,7 +424,9 @@ class Exercise(Publishable, Cited):
             ("Participants", self.participants_with_role(Participation.Role.PARTICIPANT)),
             ("Observers", self.participants_with_role(Participation.Role.OBSERVER)),
         ]
-        return [{"label": label, "countries": countries} for label, countries in groups if countries]
+        return [
+            {"label": label, "countries": countries} for label, countries in groups if countries
+        ]
 
 
 class Participation(models.Model):
@@ -467,6 +469,7 @@ class Policy(Publishable, Cited):
         SIGNED = "signed", "Signed, not yet in force"
         SUPERSEDED = "superseded", "Superseded"
         EXPIRED = "expired", "Expired"
+        POLITICAL = "political", "Political document (not subject to entry into force)"
         UNKNOWN = "unknown", "Not known"
 
     title = models.CharField(max_length=400, help_text="Full official title in English.")
@@ -502,14 +505,6 @@ class Policy(Publishable, Cited):
     def __str__(self):
         return self.short_name
 
-    def clean(self):
-        if self.in_force_date and self.signed_date:
-            in_force = normalise(self.in_force_date, self.in_force_precision, end=True)
-            if in_force < normalise(self.signed_date, self.signed_precision):
-                raise ValidationError(
-                    {"in_force_date": "A document cannot enter into force before it is signed."}
-                )
-
     def save(self, *args, **kwargs):
         self.signed_date = normalise(self.signed_date, self.signed_precision)
         self.in_force_date = normalise(self.in_force_date, self.in_force_precision)
@@ -517,6 +512,14 @@ class Policy(Publishable, Cited):
 
     def get_absolute_url(self):
         return reverse("topics:policy-detail", args=[self.slug])
+
+    def clean(self):
+        if self.in_force_date and self.signed_date:
+            in_force = normalise(self.in_force_date, self.in_force_precision, end=True)
+            if in_force < normalise(self.signed_date, self.signed_precision):
+                raise ValidationError(
+                    {"in_force_date": "A document cannot enter into force before it is signed."}
+                )
 
     @property
     def signed_display(self):
@@ -647,7 +650,9 @@ class TopicTheme(ThemeLink):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="theme_links")
 
     class Meta(ThemeLink.Meta):
-        constraints = [models.UniqueConstraint(fields=["topic", "theme"], name="topic_theme_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "theme"], name="topic_theme_unique")
+        ]
 
 
 class ExerciseTheme(ThemeLink):

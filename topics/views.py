@@ -320,9 +320,7 @@ class CountryDetailView(VisibleMixin, DetailView):
         context = super().get_context_data(**kwargs)
         country = self.object
         context["participations"] = (
-            Participation.objects.filter(
-                country=country, exercise__in=Exercise.objects.published()
-            )
+            Participation.objects.filter(country=country, exercise__in=Exercise.objects.published())
             .select_related("exercise")
             .order_by("-exercise__start_date")
         )
@@ -353,9 +351,7 @@ class ThemeDetailView(VisibleMixin, DetailView):
         context["policies"] = policy_cards(
             Policy.objects.published().filter(theme_links__theme=theme)
         )
-        context["series_list"] = ExerciseSeries.objects.published().filter(
-            theme_links__theme=theme
-        )
+        context["series_list"] = ExerciseSeries.objects.published().filter(theme_links__theme=theme)
         return context
 
 
@@ -365,9 +361,7 @@ class SeriesListView(ListView):
 
     def get_queryset(self):
         return ExerciseSeries.objects.published().annotate(
-            edition_count=Count(
-                "exercises", filter=Q(exercises__in=Exercise.objects.published())
-            )
+            edition_count=Count("exercises", filter=Q(exercises__in=Exercise.objects.published()))
         )
 
 
@@ -453,8 +447,9 @@ class AboutView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["last_reviewed"] = (
-            Topic.objects.published().order_by("-last_reviewed").values_list(
-                "last_reviewed", flat=True
-            ).first()
+            Topic.objects.published()
+            .order_by("-last_reviewed")
+            .values_list("last_reviewed", flat=True)
+            .first()
         )
         return context

@@ -1,0 +1,48 @@
+# Two commands for a fresh machine with Python 3.11+ and make:
+#   make run   – create .venv, install, migrate, load the bundled content, serve on :8000
+#   make test  – run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEV := DJANGO_DEBUG=1
+
+.PHONY: run test install install-dev migrate content lint format clean
+
+run: install migrate content
+	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install-dev
+	$(BIN)/python -m pytest
+
+lint: install-dev
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
+
+format: install-dev
+	$(BIN)/python -m ruff check --fix .
+	$(BIN)/python -m ruff format .
+
+install: $(VENV)/.installed-runtime
+install-dev: $(VENV)/.installed-dev
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Re-install only when a requirements file changes, so repeated runs are quick.
+$(VENV)/.installed-runtime: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed-runtime $@
+
+migrate: install
+	$(DEV) $(BIN)/python manage.py migrate --noinput
+
+content: install
+	$(DEV) $(BIN)/python manage.py load_content
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

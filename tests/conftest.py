@@ -1,0 +1,96 @@
+import datetime
+
+import pytest
+
+from . import factories as f
+
+
+@pytest.fixture
+def world(db):
+    """A small, fully known data set that the view and filter tests assert against."""
+    ct = f.theme("Counterterrorism", slug="counterterrorism")
+    border = f.theme("Border security", slug="border-security")
+    cn = f.country("China", "CN", status="founding-member")
+    ru = f.country("Russia", "RU", status="founding-member")
+    kz = f.country("Kazakhstan", "KZ", status="founding-member")
+    india = f.country("India", "IN", since=datetime.date(2017, 6, 9))
+    pk = f.country("Pakistan", "PK", since=datetime.date(2017, 6, 9))
+    pm = f.series("Peace Mission")
+    s1, s2 = f.source(title="Xinhua report"), f.source(title="TASS report")
+    pm2007 = f.exercise(
+        "Peace Mission 2007",
+        datetime.date(2007, 8, 9),
+        end_date=datetime.date(2007, 8, 17),
+        series=pm,
+        hosts=[cn, ru],
+        participants=[kz],
+        themes=[ct],
+        domains=["land", "air"],
+        personnel=6500,
+        location="Chebarkul, Russia",
+    )
+    pm2018 = f.exercise(
+        "Peace Mission 2018",
+        datetime.date(2018, 8, 22),
+        series=pm,
+        hosts=[ru],
+        participants=[cn, kz, india, pk],
+        themes=[ct],
+        domains=["land"],
+        personnel=3000,
+    )
+    tianshan = f.exercise(
+        "Tianshan-I",
+        datetime.date(2006, 8, 1),
+        start_precision="month",
+        framework="rats",
+        kind="law-enforcement",
+        hosts=[kz, cn],
+        themes=[border],
+    )
+    joint_sea = f.exercise(
+        "Joint Sea 2012",
+        datetime.date(2012, 4, 22),
+        framework="outside-sco",
+        kind="naval",
+        hosts=[cn],
+        participants=[ru],
+        domains=["naval"],
+    )
+    draft_exercise = f.exercise(
+        "Secret Drill 2019", datetime.date(2019, 5, 1), status="draft", hosts=[cn]
+    )
+    for ex in (pm2007, pm2018, tianshan, joint_sea):
+        f.cite(ex, s1)
+    convention = f.policy(
+        "Shanghai Convention",
+        datetime.date(2001, 6, 15),
+        kind="convention",
+        legal_status="in-force",
+        in_force_date=datetime.date(2003, 3, 29),
+        parties=[cn, ru, kz],
+        themes=[ct],
+    )
+    extremism = f.policy(
+        "Extremism Convention",
+        datetime.date(2017, 6, 9),
+        kind="convention",
+        legal_status="signed",
+        parties=[cn, ru, kz, india, pk],
+        themes=[ct],
+    )
+    border_agreement = f.policy(
+        "Border Agreement", datetime.date(2015, 7, 10), parties=[cn, ru], themes=[border]
+    )
+    draft_policy = f.policy("Draft Protocol", datetime.date(2020, 1, 1), status="draft")
+    f.cite(convention, s1, s2)
+    article = f.topic(
+        "Peace Mission exercises",
+        body=f"## Origins\n\nThe drills began in 2007 [@{s2.key}]. "
+        f"Later [@{s1.key}] and again [@{s2.key}].",
+        themes=[ct],
+    )
+    f.cite(article, s1, s2)
+    article.exercises.add(pm2007)
+    draft_topic = f.topic("Unfinished article", status="draft")
+    return locals()

@@ -1,0 +1,106 @@
+"""Small builders for test records (published unless told otherwise)."""
+
+import datetime
+import itertools
+
+from topics.models import (
+    Citation,
+    Country,
+    Domain,
+    Exercise,
+    ExerciseSeries,
+    ExerciseTheme,
+    Membership,
+    Participation,
+    Policy,
+    PolicyParty,
+    PolicyTheme,
+    Source,
+    Theme,
+    Topic,
+    TopicTheme,
+)
+
+_seq = itertools.count(1)
+
+
+def source(**kwargs):
+    n = next(_seq)
+    defaults = {"key": f"source-{n}", "title": f"Source {n}", "url": f"https://example.org/{n}"}
+    return Source.objects.create(**{**defaults, **kwargs})
+
+
+def cite(record, *sources, note=""):
+    for position, src in enumerate(sources, start=1):
+        Citation.objects.create(record=record, source=src, position=position, note=note)
+    return record
+
+
+def theme(name=None, **kwargs):
+    name = name or f"Theme {next(_seq)}"
+    defaults = {"name": name, "slug": name.lower().replace(" ", "-"), "status": "published"}
+    return Theme.objects.create(**{**defaults, **kwargs})
+
+
+def country(name, iso, status="member", since=datetime.date(2001, 6, 15), **kwargs):
+    defaults = {"slug": name.lower().replace(" ", "-"), "status": "published"}
+    obj = Country.objects.create(name=name, iso_code=iso, **{**defaults, **kwargs})
+    Membership.objects.create(country=obj, status=status, start_date=since)
+    return obj
+
+
+def series(name="Peace Mission", **kwargs):
+    defaults = {"slug": name.lower().replace(" ", "-"), "status": "published"}
+    return ExerciseSeries.objects.create(name=name, **{**defaults, **kwargs})
+
+
+def exercise(
+    name, start, *, hosts=(), participants=(), observers=(), themes=(), domains=(), **kwargs
+):
+    defaults = {
+        "slug": name.lower().replace(" ", "-"),
+        "framework": "sco-multilateral",
+        "kind": "counterterrorism",
+        "status": "published",
+    }
+    obj = Exercise.objects.create(name=name, start_date=start, **{**defaults, **kwargs})
+    for role, countries in (
+        ("host", hosts),
+        ("participant", participants),
+        ("observer", observers),
+    ):
+        for c in countries:
+            Participation.objects.create(exercise=obj, country=c, role=role)
+    for t in themes:
+        ExerciseTheme.objects.create(exercise=obj, theme=t)
+    if domains:
+        obj.domains.set(Domain.objects.filter(slug__in=domains))
+    return obj
+
+
+def policy(short_name, signed, *, parties=(), themes=(), **kwargs):
+    defaults = {
+        "title": f"The {short_name}",
+        "slug": short_name.lower().replace(" ", "-"),
+        "kind": "agreement",
+        "summary": f"Summary of the {short_name}.",
+        "status": "published",
+    }
+    obj = Policy.objects.create(short_name=short_name, signed_date=signed, **{**defaults, **kwargs})
+    for c in parties:
+        PolicyParty.objects.create(policy=obj, country=c)
+    for t in themes:
+        PolicyTheme.objects.create(policy=obj, theme=t)
+    return obj
+
+
+def topic(title, body="Body text.", *, themes=(), **kwargs):
+    defaults = {
+        "slug": title.lower().replace(" ", "-"),
+        "summary": f"Summary of {title}.",
+        "status": "published",
+    }
+    obj = Topic.objects.create(title=title, body=body, **{**defaults, **kwargs})
+    for t in themes:
+        TopicTheme.objects.create(topic=obj, theme=t)
+    return obj

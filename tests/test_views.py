@@ -1,0 +1,221 @@
+import datetime
+import re
+
+import pytest
+from django.contrib.auth.models import User
+
+from . import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response):
+    return response.content.decode()
+
+
+def test_home_shows_counts_and_entry_points(client, world):
+    page = text(client.get("/"))
+    # Four published SCO exercises; Joint Sea is outside the SCO and the draft is hidden.
+    assert "<strong>3</strong> SCO exercises" in page
+    assert "<strong>3</strong> treaties and agreements" in page
+    assert "<strong>1</strong> articles" in page
+    assert 'href="/exercises/"' in page and 'href="/policies/"' in page
+    assert "Secret Drill" not in page and "Unfinished article" not in page
+
+
+def test_topic_list_and_detail(client, world):
+    listing = text(client.get("/topics/"))
+    assert "Peace Mission exercises" in listing
+    assert "Unfinished article" not in listing
+    detail = client.get("/topics/peace-mission-exercises/")
+    page = text(detail)
+    assert detail.status_code == 200
+    assert '<h2 id="origins">' in page
+    # First cited source is number 1, and the list shows it first.
+    assert re.search(r'id="ref-1">\s*<a href="https://example.org/\d+"[^>]*>TASS report', page)
+    assert re.search(r'id="ref-2">\s*<a href="https://example.org/\d+"[^>]*>Xinhua report', page)
+    assert 'href="/exercises/peace-mission-2007/"' in page
+    assert '<meta name="description" content="Summary of Peace Mission exercises.">' in page
+
+
+def test_exercise_detail_shows_facts_sources_and_other_editions(client, world):
+    page = text(client.get("/exercises/peace-mission-2007/"))
+    assert "9–17 August 2007" in page
+    assert "about 6,500" in page
+    assert "Chebarkul, Russia" in page
+    assert 'href="/countries/kazakhstan/"' in page
+    assert "Xinhua report" in page
+    assert "Other Peace Mission exercises" in page and "Peace Mission 2018" in page
+    assert "Shanghai Convention" in page  # policy sharing the counterterrorism theme
+
+
+def test_month_precision_is_shown_without_a_day(client, world):
+    page = text(client.get("/exercises/tianshan-i/"))
+    assert "August 2006" in page
+    assert "1 August 2006" not in page
+
+
+def test_outside_sco_exercise_is_marked(client, world):
+    page = text(client.get("/exercises/joint-sea-2012/"))
+    assert "held outside the SCO framework" in page
+
+
+def test_policy_detail_shows_parties_dates_and_sources(client, world):
+    page = text(client.get("/policies/shanghai-convention/"))
+    assert "15 June 2001" in page and "29 March 2003" in page
+    assert 'href="/countries/china/"' in page
+    assert "TASS report" in page and "Xinhua report" in page
+
+
+def test_policy_relations_show_in_both_directions(client, world):
+    from topics.models import PolicyRelation
+
+    PolicyRelation.objects.create(
+        from_policy=world["extremism"], to_policy=world["convention"], kind="supplements"
+    )
+    newer = text(client.get("/policies/extremism-convention/"))
+    older = text(client.get("/policies/shanghai-convention/"))
+    assert "Supplements" in newer and 'href="/policies/shanghai-convention/"' in newer
+    assert "Supplemented by" in older and 'href="/policies/extremism-convention/"' in older
+
+
+def test_country_pages(client, world):
+    listing = text(client.get("/countries/"))
+    assert "Founding members" in listing and "Member states" in listing
+    page = text(client.get("/countries/india/"))
+    assert "Member state" in page and "since 9 June 2017" in page
+    assert "Peace Mission 2018" in page and "Extremism Convention" in page
+    assert "Peace Mission 2007" not in page
+
+
+def test_theme_and_series_pages(client, world):
+    assert "Counterterrorism" in text(client.get("/themes/"))
+    theme = text(client.get("/themes/border-security/"))
+    assert "Tianshan-I" in theme and "Border Agreement" in theme
+    assert "Peace Mission 2007" not in theme
+    series = text(client.get("/series/peace-mission/"))
+    assert "Peace Mission 2007" in series and "Peace Mission 2018" in series
+    assert "2 exercises" in text(client.get("/series/"))
+
+
+def test_search_labels_results_by_type(client, world):
+    page = text(client.get("/search/", {"q": "peace mission"}))
+    assert "Topics (1)" in page and "Exercises (2)" in page and "Exercise series (1)" in page
+    assert "Secret Drill" not in text(client.get("/search/", {"q": "secret"}))
+    assert "Nothing matched" in text(client.get("/search/", {"q": "zzzz"}))
+    assert client.get("/search/").status_code == 200
+
+
+def test_timeline_orders_exercises_and_policies_by_date(client, world):
+    page = text(client.get("/timeline/"))
+    order = [
+        page.index(name)
+        for name in (
+            "Shanghai Convention",
+            "Tianshan-I",
+            "Peace Mission 2007",
+            "Joint Sea 2012",
+            "Border Agreement",
+        )
+    ]
+    assert order == sorted(order)
+    assert "Secret Drill" not in page
+    only = text(client.get("/timeline/", {"show": "policies"}))
+    assert "Shanghai Convention" in only and "Peace Mission 2007" not in only
+    assert client.get("/timeline/", {"show": "<bad>"}).status_code == 200
+
+
+def test_about_page(client, world):
+    page = text(client.get("/about/"))
+    assert "What it covers, and what it leaves out" in page
+    assert 'id="corrections"' in page
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/exercises/secret-drill-2019/", "/policies/draft-protocol/", "/topics/unfinished-article/"],
+)
+def test_drafts_are_404_for_readers_and_previewable_by_staff(client, world, url):
+    assert client.get(url).status_code == 404
+    staff = User.objects.create_user("editor", password="pw", is_staff=True)
+    client.force_login(staff)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Draft preview" in text(response)
+
+
+def test_drafts_are_hidden_from_lists(client, world):
+    assert "Secret Drill" not in text(client.get("/exercises/"))
+    assert "Draft Protocol" not in text(client.get("/policies/"))
+    assert "Unfinished article" not in text(client.get("/topics/"))
+
+
+def test_unknown_pages_are_404(client, world):
+    assert client.get("/exercises/no-such-drill/").status_code == 404
+    assert client.get("/countries/atlantis/").status_code == 404
+
+
+def test_pages_have_landmarks_and_skip_link(client, world):
+    page = text(client.get("/exercises/"))
+    assert '<a class="skip-link" href="#content">' in page
+    assert '<main id="content"' in page and '<nav class="site-nav" aria-label="Main">' in page
+    assert "<legend>Filter</legend>" in page
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+
+
+def grow(world, n, prefix):
+    """Add n more published exercises, policies and topics sharing the world's vocabulary."""
+    for i in range(n):
+        ex = f.exercise(
+            f"{prefix} drill {i}",
+            datetime.date(2000 + i % 20, 1 + i % 12, 1),
+            series=world["pm"],
+            hosts=[world["cn"]],
+            participants=[world["ru"], world["kz"]],
+            themes=[world["ct"]],
+            domains=["land"],
+        )
+        f.cite(ex, world["s1"], world["s2"])
+        po = f.policy(
+            f"{prefix} policy {i}",
+            datetime.date(2000 + i % 20, 1, 1),
+            parties=[world["cn"], world["ru"]],
+            themes=[world["ct"]],
+        )
+        f.cite(po, world["s1"])
+        f.topic(f"{prefix} topic {i}", themes=[world["ct"]])
+
+
+# Every list and detail page, with filters and relations that fan out.
+QUERY_COUNT_URLS = [
+    "/",
+    "/topics/",
+    "/exercises/",
+    "/exercises/?country=CN&country=RU&theme=counterterrorism&sort=-personnel",
+    "/policies/",
+    "/policies/?party=CN&party=RU",
+    "/countries/",
+    "/themes/",
+    "/series/",
+    "/timeline/",
+    "/search/?q=drill",
+    "/themes/counterterrorism/",
+    "/series/peace-mission/",
+    "/countries/china/",
+    "/exercises/peace-mission-2007/",
+    "/policies/shanghai-convention/",
+    "/topics/peace-mission-exercises/",
+]
+
+
+@pytest.mark.parametrize("url", QUERY_COUNT_URLS)
+def test_query_count_is_the_same_at_two_sizes(client, world, url, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    grow(world, 2, "Small")
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    grow(world, 15, "Large")
+    with django_assert_num_queries(len(small)):
+        assert client.get(url).status_code == 200
