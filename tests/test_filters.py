@@ -159,3 +159,10 @@ def test_pagination_keeps_filters(client, world, settings):
     assert 'href="?kind=cyber&amp;sort=name&amp;page=2"' in page
     second = client.get("/exercises/", {"kind": "cyber", "sort": "name", "page": 2})
     assert len(second.context["exercises"]) == 5
+
+
+def test_unknown_personnel_sorts_last_both_ways(client, world):
+    most = [e.name for e in client.get("/exercises/", {"sort": "-personnel"}).context["exercises"]]
+    fewest = [e.name for e in client.get("/exercises/", {"sort": "personnel"}).context["exercises"]]
+    assert most[:2] == ["Peace Mission 2007", "Peace Mission 2018"]
+    assert fewest[:2] == ["Peace Mission 2018", "Peace Mission 2007"]

@@ -219,3 +219,17 @@ def test_query_count_is_the_same_at_two_sizes(client, world, url, django_assert_
     grow(world, 15, "Large")
     with django_assert_num_queries(len(small)):
         assert client.get(url).status_code == 200
+
+
+def test_announced_exercise_is_marked_and_not_counted(client, world):
+    f.exercise(
+        "Peace Mission 2023",
+        datetime.date(2023, 8, 1),
+        start_precision="month",
+        held=False,
+        hosts=[world["ru"]],
+    )
+    assert "<strong>3</strong> SCO exercises" in text(client.get("/"))
+    page = text(client.get("/exercises/peace-mission-2023/"))
+    assert "no source we have found confirms that it took place" in page
+    assert "Announced; not confirmed as held" in text(client.get("/exercises/"))

@@ -7,7 +7,7 @@ of emptying the list, and a reversed year range is put the right way round.
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import F, Q
 
 from .models import Country, Domain, Exercise, ExerciseSeries, Participation, Policy, Theme
 
@@ -26,6 +26,22 @@ class YearFilter(django_filters.NumberFilter):
         kwargs.setdefault("max_value", YEAR_MAX)
         kwargs.setdefault("widget", forms.NumberInput(attrs={"inputmode": "numeric"}))
         super().__init__(*args, **kwargs)
+
+
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """Order with unknown values (e.g. unreported personnel) last on every database."""
+
+    def filter(self, qs, value):
+        if value in ([], (), {}, "", None):
+            return qs
+        ordering = []
+        for param in value:
+            name = self.get_ordering_value(param)
+            field = F(name.lstrip("-"))
+            ordering.append(
+                field.desc(nulls_last=True) if name.startswith("-") else field.asc(nulls_last=True)
+            )
+        return qs.order_by(*ordering, "pk")
 
 
 class LenientFilterSet(django_filters.FilterSet):
@@ -73,17 +89,23 @@ class ExerciseFilter(LenientFilterSet):
     text_fields = ("name", "location", "description")
 
     series = django_filters.ModelChoiceFilter(
-        queryset=published(ExerciseSeries), to_field_name="slug", empty_label="Any series"
+        label="Series",
+        queryset=published(ExerciseSeries),
+        to_field_name="slug",
+        empty_label="Any series",
     )
-    kind = django_filters.ChoiceFilter(choices=Exercise.Kind.choices, empty_label="Any kind")
+    kind = django_filters.ChoiceFilter(
+        label="Kind", choices=Exercise.Kind.choices, empty_label="Any kind"
+    )
     domain = django_filters.ModelChoiceFilter(
+        label="Domain",
         field_name="domains",
         queryset=Domain.objects.all(),
         to_field_name="slug",
         empty_label="Any domain",
     )
     framework = django_filters.ChoiceFilter(
-        choices=Exercise.Framework.choices, empty_label="Any framework"
+        label="Framework", choices=Exercise.Framework.choices, empty_label="Any framework"
     )
     host = django_filters.ModelChoiceFilter(
         label="Host country",
@@ -100,12 +122,13 @@ class ExerciseFilter(LenientFilterSet):
         widget=forms.CheckboxSelectMultiple,
     )
     theme = django_filters.ModelChoiceFilter(
+        label="Theme",
         field_name="theme_links__theme",
         queryset=published(Theme),
         to_field_name="slug",
         empty_label="Any theme",
     )
-    sort = django_filters.OrderingFilter(
+    sort = NullsLastOrderingFilter(
         label="Sort by",
         fields=(("start_date", "date"), ("name", "name"), ("personnel", "personnel")),
         field_labels={
@@ -142,7 +165,9 @@ class PolicyFilter(LenientFilterSet):
     year_field = "signed_date"
     text_fields = ("title", "short_name", "summary", "body")
 
-    kind = django_filters.ChoiceFilter(choices=Policy.Kind.choices, empty_label="Any kind")
+    kind = django_filters.ChoiceFilter(
+        label="Kind", choices=Policy.Kind.choices, empty_label="Any kind"
+    )
     legal_status = django_filters.ChoiceFilter(
         label="Status", choices=Policy.LegalStatus.choices, empty_label="Any status"
     )
@@ -154,12 +179,13 @@ class PolicyFilter(LenientFilterSet):
         widget=forms.CheckboxSelectMultiple,
     )
     theme = django_filters.ModelChoiceFilter(
+        label="Theme",
         field_name="theme_links__theme",
         queryset=published(Theme),
         to_field_name="slug",
         empty_label="Any theme",
     )
-    sort = django_filters.OrderingFilter(
+    sort = NullsLastOrderingFilter(
         label="Sort by",
         fields=(("signed_date", "date"), ("short_name", "name")),
         field_labels={

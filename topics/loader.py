@@ -57,7 +57,7 @@ FIELDS = {
     "exercises": (
         {"slug", "name", "start", "framework", "sources"},
         {
-            "series", "end", "location", "latitude", "longitude", "participants", "kind",
+            "series", "end", "held", "location", "latitude", "longitude", "participants", "kind",
             "domains", "personnel", "personnel_approximate", "description", "disputed",
             "themes", "status",
         },
@@ -592,6 +592,7 @@ class Loader:
                 "longitude": _decimal(data.get("longitude")),
                 "kind": data.get("kind") or Exercise.Kind.OTHER,
                 "framework": data["framework"],
+                "held": data.get("held", True),
                 "personnel": personnel,
                 "personnel_approximate": data.get("personnel_approximate", True),
                 "description": data.get("description") or "",

@@ -348,6 +348,11 @@ class Exercise(Publishable, Cited):
         help_text="“Outside the SCO” marks bilateral drills (e.g. China–Russia) that are "
         "not SCO exercises, kept only so readers can tell them apart.",
     )
+    held = models.BooleanField(
+        default=True,
+        help_text="Untick for an exercise that was announced but that no source confirms "
+        "took place; it is then shown as such and left out of the counts.",
+    )
     personnel = models.PositiveIntegerField(
         null=True, blank=True, help_text="Troops or staff reported; leave empty if unknown."
     )

@@ -51,7 +51,10 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         counts = {
             "topics": Topic.objects.published().count(),
-            "exercises": Exercise.objects.published().exclude(framework="outside-sco").count(),
+            "exercises": Exercise.objects.published()
+            .filter(held=True)
+            .exclude(framework=Exercise.Framework.OUTSIDE_SCO)
+            .count(),
             "policies": Policy.objects.published().count(),
             "countries": Country.objects.published().count(),
         }
