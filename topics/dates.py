@@ -89,3 +89,14 @@ def format_partial_range(start, start_precision, end=None, end_precision=None):
     if start_precision == end_precision == Precision.YEAR and start.year == end.year:
         return first
     return f"{first} – {format_partial_date(end, end_precision)}"
+
+
+def partial_iso(value, precision):
+    """Return "2007-08-09", "2007-08" or "2007": the form the content files use."""
+    if value is None:
+        return ""
+    if precision == Precision.YEAR:
+        return f"{value.year:04d}"
+    if precision == Precision.MONTH:
+        return f"{value.year:04d}-{value.month:02d}"
+    return value.isoformat()

@@ -19,6 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 
 from .dates import parse_partial_date
@@ -50,30 +51,37 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ISO = re.compile(r"^[A-Z]{2}$")
 
 FIELDS = {
-    "themes": ({"slug", "name"}, {"description", "status"}),
+    "themes": ({"slug", "name"}, {"description", "status", "published_at"}),
     "sources": ({"key", "title", "url"}, {"publisher", "author", "published", "accessed"}),
-    "countries": ({"iso", "name"}, {"slug", "summary", "memberships", "sources", "status"}),
-    "series": ({"slug", "name"}, {"description", "themes", "sources", "status"}),
+    "countries": (
+        {"iso", "name"},
+        {"slug", "summary", "memberships", "sources", "status", "published_at"},
+    ),
+    "series": ({"slug", "name"}, {"description", "themes", "sources", "status", "published_at"}),
     "exercises": (
-        {"slug", "name", "start", "framework", "sources"},
+        {"slug", "name", "start", "framework"},
         {
-            "series", "end", "held", "location", "latitude", "longitude", "participants", "kind",
+            "sources", "series", "end", "held", "location", "latitude", "longitude",
+            "participants", "kind",
             "domains", "personnel", "personnel_approximate", "description", "disputed",
-            "themes", "status",
+            "themes", "status", "published_at",
         },
     ),
     "policies": (
-        {"slug", "title", "short_name", "kind", "signed", "summary", "sources"},
+        {"slug", "title", "short_name", "kind", "signed", "summary"},
         {
-            "signed_place", "in_force", "status", "parties", "themes", "body",
-            "official_text_url", "relations", "publication",
+            "sources", "signed_place", "in_force", "status", "parties", "themes", "body",
+            "official_text_url", "relations", "publication", "published_at",
         },
     ),
     "topics": (
-        {"title", "slug", "summary", "sources"},
-        {"last_reviewed", "themes", "related", "exercises", "policies", "countries", "status"},
+        {"title", "slug", "summary"},
+        {
+            "sources", "last_reviewed", "themes", "related", "exercises", "policies",
+            "countries", "status", "published_at",
+        },
     ),
-    "memberships": ({"status", "start", "sources"}, {"end", "note"}),
+    "memberships": ({"status", "start"}, {"end", "note", "sources"}),
 }  # fmt: skip
 
 
@@ -112,8 +120,14 @@ class Report:
 # Reading ------------------------------------------------------------------------
 
 
-def read_bundle(directory=CONTENT_DIR):
-    """Return {kind: [Entry]} for every record, or raise ContentError listing all problems."""
+def read_bundle(directory=CONTENT_DIR, *, strict=True):
+    """Return {kind: [Entry]} for every record, or raise ContentError listing all problems.
+
+    `strict` adds the editorial rules for the bundled content: every factual
+    record cites a source, and a topic cites only sources it lists. A restore
+    from a backup is not strict: it must bring back whatever the editors had,
+    including drafts that are not sourced yet.
+    """
     directory = Path(directory)
     problems = []
     bundle = {kind: [] for kind in (*KINDS, "topics")}
@@ -149,7 +163,7 @@ def read_bundle(directory=CONTENT_DIR):
             problems.append(problem)
         else:
             bundle["topics"].append(entry)
-    problems += validate(bundle)
+    problems += validate(bundle, strict=strict)
     if problems:
         raise ContentError(problems)
     return bundle
@@ -157,7 +171,7 @@ def read_bundle(directory=CONTENT_DIR):
 
 def read_topic_file(path, name):
     text = path.read_text(encoding="utf-8")
-    match = re.match(r"^---\s*\n(.*?)\n---\s*\n(.*)$", text, re.DOTALL)
+    match = re.match(r"^---[ \t]*\n(.*?)\n---[ \t]*\n(.*)$", text, re.DOTALL)
     if not match:
         return None, f"{name}: a topic file starts with YAML front matter between two '---' lines"
     try:
@@ -166,7 +180,7 @@ def read_topic_file(path, name):
         return None, f"{name}: front matter is not valid YAML: {error}"
     if not isinstance(front, dict):
         return None, f"{name}: front matter must be a mapping"
-    front["body"] = match.group(2).strip() + "\n"
+    front["body"] = match.group(2)
     if front.get("slug") != path.stem:
         return None, f"{name}: slug {front.get('slug')!r} must match the file name {path.stem!r}"
     return Entry("topics", front, name, 0), None
@@ -175,7 +189,7 @@ def read_topic_file(path, name):
 # Validation ---------------------------------------------------------------------
 
 
-def validate(bundle):
+def validate(bundle, strict=True):
     problems = []
 
     def check_keys(entry, kind=None, data=None, label=None):
@@ -219,7 +233,7 @@ def validate(bundle):
 
     def check_sources(label, sources, required=True):
         if sources is None or sources == []:
-            if required:
+            if required and strict:
                 problems.append(f"{label}: cites no source")
             return
         if not isinstance(sources, list):
@@ -262,6 +276,9 @@ def validate(bundle):
             if value in seen:
                 problems.append(f"{entry.label}: duplicate {ident}, already used at {seen[value]}")
             seen[value] = entry.label
+            stamp = entry.data.get("published_at")
+            if stamp is not None and not _valid_datetime(stamp):
+                problems.append(f"{entry.label}: published_at {stamp!r} is not an ISO date-time")
             publication = "publication" if kind == "policies" else "status"
             check_choice(
                 entry.label, entry.data.get(publication), {"draft", "published"}, publication
@@ -375,7 +392,7 @@ def validate(bundle):
         check_refs(label, data.get("countries"), "countries", "countries")
         check_sources(label, data.get("sources"))
         listed = {s.get("key") if isinstance(s, dict) else s for s in data.get("sources") or []}
-        for key in cited_keys(data.get("body", "")):
+        for key in cited_keys(data.get("body", "")) if strict else []:
             if key not in listed:
                 problems.append(f"{label}: body cites [@{key}] but it is not in sources")
     return problems
@@ -432,8 +449,11 @@ class Loader:
         (self.report.created if created else self.report.updated)[entry.kind] += 1
         return obj
 
-    def publication(self, data):
-        return {"status": data.get("status", "published")}
+    def publication(self, data, field="status"):
+        values = {"status": data.get(field, "published")}
+        if data.get("published_at"):
+            values["published_at"] = parse_datetime(str(data["published_at"]))
+        return values
 
     def cite(self, obj, sources):
         Citation.objects.filter(
@@ -636,7 +656,7 @@ class Loader:
                 "summary": data["summary"],
                 "body": data.get("body") or "",
                 "official_text_url": data.get("official_text_url") or "",
-                "status": data.get("publication", "published"),
+                **self.publication(data, field="publication"),
             },
             children,
         )
@@ -691,6 +711,13 @@ class Loader:
             return
         topic = Topic.objects.get(slug=entry.data["slug"])
         topic.related_topics.add(*Topic.objects.filter(slug__in=entry.data.get("related") or []))
+
+
+def _valid_datetime(value):
+    try:
+        return parse_datetime(str(value)) is not None
+    except ValueError:
+        return False
 
 
 def _decimal(value):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import exports, views
 
 app_name = "topics"
 
@@ -9,8 +9,17 @@ urlpatterns = [
     path("topics/", views.TopicListView.as_view(), name="topic-list"),
     path("topics/<slug:slug>/", views.TopicDetailView.as_view(), name="topic-detail"),
     path("exercises/", views.ExerciseListView.as_view(), name="exercise-list"),
+    path(
+        "exercises/export.<str:fmt>",
+        exports.export,
+        {"section": "exercises"},
+        name="exercise-export",
+    ),
     path("exercises/<slug:slug>/", views.ExerciseDetailView.as_view(), name="exercise-detail"),
     path("policies/", views.PolicyListView.as_view(), name="policy-list"),
+    path(
+        "policies/export.<str:fmt>", exports.export, {"section": "policies"}, name="policy-export"
+    ),
     path("policies/<slug:slug>/", views.PolicyDetailView.as_view(), name="policy-detail"),
     path("countries/", views.CountryListView.as_view(), name="country-list"),
     path("countries/<slug:slug>/", views.CountryDetailView.as_view(), name="country-detail"),
