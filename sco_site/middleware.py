@@ -12,6 +12,7 @@ import re
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 
 _request_id = contextvars.ContextVar("request_id", default="-")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -35,6 +36,23 @@ class RequestIDMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+class RejectNullBytesMiddleware:
+    """Answer 400 to query strings holding NUL bytes, which no real link contains.
+
+    PostgreSQL cannot store or compare text with NUL, so such a value would
+    otherwise fail deep inside a query instead of being refused up front.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for key, values in request.GET.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                raise SuspiciousOperation("NUL byte in the query string")
+        return self.get_response(request)
 
 
 class RequestIDLogFilter(logging.Filter):

@@ -1,8 +1,9 @@
 import logging
 
 from django.db import connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponsePermanentRedirect, HttpResponseServerError, JsonResponse
 from django.template import loader
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from .middleware import current_request_id
@@ -27,3 +28,8 @@ def server_error(request):
     """The 500 page: static apart from the request id, so it cannot fail in turn."""
     template = loader.get_template("500.html")
     return HttpResponseServerError(template.render({"request_id": current_request_id()}))
+
+
+def favicon(request):
+    # Resolved per request: the hashed name exists only once collectstatic has run.
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

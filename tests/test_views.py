@@ -233,3 +233,8 @@ def test_announced_exercise_is_marked_and_not_counted(client, world):
     page = text(client.get("/exercises/peace-mission-2023/"))
     assert "no source we have found confirms that it took place" in page
     assert "Announced; not confirmed as held" in text(client.get("/exercises/"))
+
+
+def test_favicon_redirects_to_the_static_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("img/favicon.svg")

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.db import models
@@ -232,7 +233,10 @@ class ExerciseAdmin(PublishableAdmin):
     date_hierarchy = "start_date"
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["series"]
-    filter_horizontal = ["domains"]
+    formfield_overrides = {
+        **BaseAdmin.formfield_overrides,
+        models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple},
+    }
     list_select_related = ["series"]
     inlines = [ParticipationInline, ExerciseThemeInline, CitationInline]
     fieldsets = [
