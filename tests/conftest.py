@@ -94,3 +94,13 @@ def world(db):
     article.exercises.add(pm2007)
     draft_topic = f.topic("Unfinished article", status="draft")
     return locals()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (the local-memory cache outlives tests)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

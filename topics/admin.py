@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Count
 from django.utils import timezone
 
+from .cache import bump_content_version
 from .markdown import cited_keys
 from .models import (
     Citation,
@@ -115,12 +116,14 @@ def publish(modeladmin, request, queryset):
     count += queryset.filter(published_at__isnull=False).update(
         status=Publishable.Status.PUBLISHED, updated_at=now
     )
+    bump_content_version()  # update() sends no save signals
     modeladmin.message_user(request, f"Published {count} record(s).", messages.SUCCESS)
 
 
 @admin.action(description="Unpublish selected records (back to draft)", permissions=["change"])
 def unpublish(modeladmin, request, queryset):
     count = queryset.update(status=Publishable.Status.DRAFT, updated_at=timezone.now())
+    bump_content_version()
     modeladmin.message_user(request, f"Moved {count} record(s) back to draft.", messages.SUCCESS)
 
 

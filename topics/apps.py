@@ -5,3 +5,12 @@ class TopicsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "topics"
     verbose_name = "SCO reference content"
+
+    def ready(self):
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from .cache import content_changed
+
+        # Any change to this app's records makes every cached reader page stale.
+        for signal in (post_save, post_delete, m2m_changed):
+            signal.connect(content_changed, dispatch_uid=f"topics-content-{id(signal)}")

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from topics.cache import bump_content_version
 from topics.loader import CONTENT_DIR, ContentError, apply_bundle, read_bundle
 
 
@@ -32,6 +33,8 @@ class Command(BaseCommand):
                 return
             with transaction.atomic():
                 report = apply_bundle(bundle)
+                # Bulk writes send no signals: make every cached page stale once committed.
+                transaction.on_commit(bump_content_version)
         except ContentError as error:
             for problem in error.problems:
                 self.stderr.write(f"  {problem}")
