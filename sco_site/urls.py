@@ -1,6 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.views.generic import TemplateView
+
+from topics.cache import cached_for_readers
+from topics.sitemaps import SITEMAPS
 
 from . import views
 
@@ -9,6 +14,16 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # Browsers and the admin ask for /favicon.ico whatever the page says.
     path("favicon.ico", views.favicon),
+    path(
+        "sitemap.xml",
+        cached_for_readers(sitemap),
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
+    path(
+        "robots.txt",
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
+    ),
     path("", include("topics.urls")),
 ]
 

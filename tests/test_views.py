@@ -238,3 +238,12 @@ def test_announced_exercise_is_marked_and_not_counted(client, world):
 def test_favicon_redirects_to_the_static_icon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"].endswith("img/favicon.svg")
+
+
+def test_sitemap_lists_published_records_only(client, world):
+    xml = text(client.get("/sitemap.xml"))
+    assert "/exercises/peace-mission-2007/</loc>" in xml
+    assert "/topics/peace-mission-exercises/</loc>" in xml
+    assert "secret-drill" not in xml and "unfinished-article" not in xml
+    robots = text(client.get("/robots.txt"))
+    assert "Sitemap: http://testserver/sitemap.xml" in robots
