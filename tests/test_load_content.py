@@ -274,3 +274,16 @@ def test_relations_edited_by_an_editor_survive_a_reload(tmp_path):
     newer.save()  # as the admin does when its inline changes
     load(path)
     assert [r.kind for r in newer.outgoing_relations.all()] == ["amends"]
+
+
+def test_an_edited_record_is_reported_as_kept_even_when_its_file_is_unchanged(tmp_path, capsys):
+    path = write(tmp_path, MINIMAL)
+    load(path)
+    exercise = Exercise.objects.get(slug="peace-mission-2007")
+    exercise.name = "Edited"
+    exercise.save()
+    call_command("load_content", path=str(path))
+    out = capsys.readouterr().out
+    assert "1 kept as edited in the admin" in out
+    exercise.refresh_from_db()
+    assert exercise.name == "Edited"

@@ -426,11 +426,11 @@ class Loader:
     # The create / update / keep decision, shared by every kind.
     def upsert(self, entry, model, lookup, values, write_children=None):
         obj = model.objects.filter(**lookup).first()
-        if obj is not None and obj.content_hash == entry.digest:
-            self.report.unchanged[entry.kind] += 1
-            return None
         if obj is not None and (obj.loaded_at is None or obj.updated_at > obj.loaded_at):
             self.report.kept.append(entry.label)
+            return None
+        if obj is not None and obj.content_hash == entry.digest:
+            self.report.unchanged[entry.kind] += 1
             return None
         created = obj is None
         obj = obj or model(**lookup)
