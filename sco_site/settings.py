@@ -153,8 +153,9 @@ if REDIS_URL:
             "TIMEOUT": 300,
             "OPTIONS": {
                 "IGNORE_EXCEPTIONS": True,
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 0.5,
+                # Fail fast: an unreachable Redis must not hold up a page.
+                "SOCKET_CONNECT_TIMEOUT": 0.25,
+                "SOCKET_TIMEOUT": 0.25,
             },
         }
     }

@@ -23,9 +23,10 @@ PAGE_TIMEOUT = 300
 def content_version():
     version = cache.get(VERSION_KEY)
     if version is None:
+        # First use (or the cache is down): start a version. If another process
+        # raced us, its value wins from the next request on.
         version = uuid.uuid4().hex
         cache.add(VERSION_KEY, version, None)
-        version = cache.get(VERSION_KEY) or version
     return version
 
 

@@ -53,6 +53,13 @@ class LenientFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Text", method="filter_text", max_length=200)
     year_from = YearFilter(label="From year", method="filter_noop")
     year_to = YearFilter(label="To year", method="filter_noop")
+    theme = django_filters.ModelChoiceFilter(
+        label="Theme",
+        field_name="theme_links__theme",
+        queryset=published(Theme),
+        to_field_name="slug",
+        empty_label="Any theme",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -121,13 +128,6 @@ class ExerciseFilter(LenientFilterSet):
         method="filter_taking_part",
         widget=forms.CheckboxSelectMultiple,
     )
-    theme = django_filters.ModelChoiceFilter(
-        label="Theme",
-        field_name="theme_links__theme",
-        queryset=published(Theme),
-        to_field_name="slug",
-        empty_label="Any theme",
-    )
     sort = NullsLastOrderingFilter(
         label="Sort by",
         fields=(("start_date", "date"), ("name", "name"), ("personnel", "personnel")),
@@ -177,13 +177,6 @@ class PolicyFilter(LenientFilterSet):
         to_field_name="iso_code",
         method="filter_parties",
         widget=forms.CheckboxSelectMultiple,
-    )
-    theme = django_filters.ModelChoiceFilter(
-        label="Theme",
-        field_name="theme_links__theme",
-        queryset=published(Theme),
-        to_field_name="slug",
-        empty_label="Any theme",
     )
     sort = NullsLastOrderingFilter(
         label="Sort by",

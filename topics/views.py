@@ -37,6 +37,17 @@ def policy_cards(queryset):
     return queryset.prefetch_related("party_links__country")
 
 
+def policies_sharing_themes(record, exclude=None, limit=5):
+    """Published policies with the most themes in common with `record`."""
+    theme_ids = [theme.pk for theme in record.theme_list]
+    policies = Policy.objects.published().filter(theme_links__theme__in=theme_ids)
+    if exclude is not None:
+        policies = policies.exclude(pk=exclude.pk)
+    return policies.annotate(shared=Count("theme_links")).order_by("-shared", "-signed_date")[
+        :limit
+    ]
+
+
 class VisibleMixin:
     """Published records for readers; staff also see drafts (to preview them)."""
 
@@ -210,19 +221,13 @@ class ExerciseDetailView(VisibleMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         exercise = self.object
-        theme_ids = [theme.pk for theme in exercise.theme_list]
         context["other_editions"] = (
             Exercise.objects.published().filter(series=exercise.series).exclude(pk=exercise.pk)
             if exercise.series_id
             else Exercise.objects.none()
         )
         context["related_topics"] = Topic.objects.published().filter(exercises=exercise)
-        context["related_policies"] = (
-            Policy.objects.published()
-            .filter(theme_links__theme__in=theme_ids)
-            .annotate(shared=Count("theme_links"))
-            .order_by("-shared", "-signed_date")[:5]
-        )
+        context["related_policies"] = policies_sharing_themes(exercise)
         return context
 
 
@@ -268,16 +273,9 @@ class PolicyDetailView(VisibleMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         policy = self.object
-        theme_ids = [theme.pk for theme in policy.theme_list]
         context["body_html"] = render_markdown(policy.body).html
         context["related_topics"] = Topic.objects.published().filter(policies=policy)
-        context["related_policies"] = (
-            Policy.objects.published()
-            .filter(theme_links__theme__in=theme_ids)
-            .exclude(pk=policy.pk)
-            .annotate(shared=Count("theme_links"))
-            .order_by("-shared", "-signed_date")[:5]
-        )
+        context["related_policies"] = policies_sharing_themes(policy, exclude=policy)
         return context
 
 
