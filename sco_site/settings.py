@@ -139,6 +139,9 @@ STORAGES = {
     },
 }
 
+# Where readers report corrections: a mailto: or issue-tracker URL (About page, footer).
+CORRECTIONS_URL = os.environ.get("DJANGO_CORRECTIONS_URL", "")
+
 # Pages of a list view; the reader cannot ask for more than this.
 TOPICS_PAGE_SIZE = 20
 

@@ -247,3 +247,12 @@ def test_sitemap_lists_published_records_only(client, world):
     assert "secret-drill" not in xml and "unfinished-article" not in xml
     robots = text(client.get("/robots.txt"))
     assert "Sitemap: http://testserver/sitemap.xml" in robots
+
+
+def test_corrections_link_comes_from_settings(client, world, settings):
+    from django.core.cache import cache
+
+    assert "contact the editors of this site" in text(client.get("/about/"))
+    settings.CORRECTIONS_URL = "mailto:fixes@example.org"
+    cache.clear()  # a settings change comes with a restart in real life
+    assert '<a href="mailto:fixes@example.org">send a correction</a>' in text(client.get("/about/"))
