@@ -30,16 +30,25 @@ DEBUG = env_bool("DJANGO_DEBUG", default=False)
 # pytest-django imports pytest before these settings; the test suite needs no secret.
 TESTING = "pytest" in sys.modules
 
+# Management commands other than runserver may run without the key (makemigrations,
+# collectstatic…); anything that serves the site, or needs the key, may not.
+_MANAGEMENT_COMMAND = (
+    Path(sys.argv[0]).name in {"manage.py", "django-admin"}
+    and len(sys.argv) > 1
+    and sys.argv[1] != "runserver"
+)
+
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not (DEBUG or TESTING):
+    if DEBUG or TESTING:
+        # Only ever used with DEBUG on (a developer's machine) or under the test suite.
+        SECRET_KEY = "django-insecure-local-development-only"
+    elif not _MANAGEMENT_COMMAND:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set. Set it to a long random value in "
             "production, or set DJANGO_DEBUG=1 for local development "
             "(`make run` does this for you)."
         )
-    # Only ever used with DEBUG on (a developer's machine) or under the test suite.
-    SECRET_KEY = "django-insecure-local-development-only"
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
