@@ -256,3 +256,20 @@ def test_corrections_link_comes_from_settings(client, world, settings):
     settings.CORRECTIONS_URL = "mailto:fixes@example.org"
     cache.clear()  # a settings change comes with a restart in real life
     assert '<a href="mailto:fixes@example.org">send a correction</a>' in text(client.get("/about/"))
+
+
+def test_feed_lists_recent_published_records(client, world):
+    response = client.get("/feed/")
+    assert response["Content-Type"].startswith("application/atom+xml")
+    xml = text(response)
+    assert "<title>Exercise: Peace Mission 2007</title>" in xml
+    assert "<title>Topic: Peace Mission exercises</title>" in xml
+    assert "Secret Drill" not in xml and "Draft Protocol" not in xml
+
+
+def test_detail_pages_can_be_cited_and_shared(client, world):
+    page = text(client.get("/topics/peace-mission-exercises/"))
+    assert "Cite this page" in page
+    assert "http://testserver/topics/peace-mission-exercises/" in page
+    assert '<meta property="og:title" content="Peace Mission exercises">' in page
+    assert '<meta property="og:type" content="article">' in page

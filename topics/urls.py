@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import exports, views
 from .cache import cached_for_readers as cached
+from .feeds import RecentUpdatesFeed
 
 app_name = "topics"
 
@@ -38,4 +39,5 @@ urlpatterns = [
     path("search/", cached(views.SearchView.as_view()), name="search"),
     path("timeline/", cached(views.TimelineView.as_view()), name="timeline"),
     path("about/", cached(views.AboutView.as_view()), name="about"),
+    path("feed/", cached(RecentUpdatesFeed()), name="feed"),
 ]
