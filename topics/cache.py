@@ -45,7 +45,9 @@ def cached_for_readers(view):
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        # The host is part of the key: pages contain absolute links (canonical, feed).
+        address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+        digest = hashlib.sha256(address.encode()).hexdigest()
         key = f"topics:page:{content_version()}:{digest}"
         cached = cache.get(key)
         if cached is not None:
