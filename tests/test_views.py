@@ -273,3 +273,8 @@ def test_detail_pages_can_be_cited_and_shared(client, world):
     assert "http://testserver/topics/peace-mission-exercises/" in page
     assert '<meta property="og:title" content="Peace Mission exercises">' in page
     assert '<meta property="og:type" content="article">' in page
+
+
+def test_policy_without_a_published_text_says_so(client, world):
+    page = text(client.get("/policies/border-agreement/"))
+    assert "No official text found; see the sources below" in page
