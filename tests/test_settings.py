@@ -35,31 +35,26 @@ def test_debug_mode_starts_without_a_secret_key():
     assert run_django_setup(DJANGO_DEBUG="1").returncode == 0
 
 
-def test_the_wsgi_application_refuses_to_load_without_secret_key():
+def run_without_django_env(*args):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    result = subprocess.run(
-        [sys.executable, "-c", "import sco_site.wsgi"],
-        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_the_wsgi_application_refuses_to_load_without_secret_key():
+    result = run_without_django_env("-c", "import sco_site.wsgi")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
 
 
 def test_runserver_without_debug_refuses_to_start_without_secret_key():
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "runserver", "127.0.0.1:0", "--noreload"],
-        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    result = run_without_django_env("manage.py", "runserver", "127.0.0.1:0", "--noreload")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
 
 
 def test_offline_management_commands_work_without_secret_key():
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
-        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    result = run_without_django_env("manage.py", "makemigrations", "--check", "--dry-run")
     assert result.returncode == 0, result.stderr
     assert "No changes detected" in result.stdout

@@ -12,19 +12,16 @@ from django.db.models import Prefetch
 
 from .dates import partial_iso
 from .models import (
-    Citation,
     Country,
     Exercise,
     ExerciseSeries,
     Membership,
-    Participation,
     Policy,
     Source,
     Theme,
     Topic,
 )
-
-CITATIONS = Prefetch("citations", queryset=Citation.objects.select_related("source"))
+from .queries import CITATIONS, PARTICIPATIONS
 
 
 class _Dumper(yaml.SafeDumper):
@@ -147,7 +144,7 @@ def export_exercises():
         CITATIONS,
         "theme_links__theme",
         "domains",
-        Prefetch("participations", queryset=Participation.objects.select_related("country")),
+        PARTICIPATIONS,
     )
     return [
         without_empty(

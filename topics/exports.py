@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponse
 from .dates import partial_iso
 from .filters import ExerciseFilter, PolicyFilter
 from .models import Exercise, Participation, Policy
-from .views import CITATIONS, THEMES, exercise_cards, policy_cards
+from .queries import CITATIONS, THEMES, exercise_cards, policy_cards
 
 
 def exercise_row(exercise, request):

@@ -9,7 +9,6 @@ from django_filters.views import FilterView
 from .filters import ExerciseFilter, PolicyFilter
 from .markdown import render_markdown
 from .models import (
-    Citation,
     Country,
     Exercise,
     ExerciseSeries,
@@ -20,32 +19,14 @@ from .models import (
     Theme,
     Topic,
 )
-
-CITATIONS = Prefetch("citations", queryset=Citation.objects.select_related("source"))
-THEMES = Prefetch("theme_links__theme")
-PARTICIPATIONS = Prefetch(
-    "participations", queryset=Participation.objects.select_related("country")
+from .queries import (
+    CITATIONS,
+    PARTICIPATIONS,
+    THEMES,
+    exercise_cards,
+    policies_sharing_themes,
+    policy_cards,
 )
-
-
-def exercise_cards(queryset):
-    """Exercises with everything a card shows, in a fixed number of queries."""
-    return queryset.select_related("series").prefetch_related(PARTICIPATIONS, "domains")
-
-
-def policy_cards(queryset):
-    return queryset.prefetch_related("party_links__country")
-
-
-def policies_sharing_themes(record, exclude=None, limit=5):
-    """Published policies with the most themes in common with `record`."""
-    theme_ids = [theme.pk for theme in record.theme_list]
-    policies = Policy.objects.published().filter(theme_links__theme__in=theme_ids)
-    if exclude is not None:
-        policies = policies.exclude(pk=exclude.pk)
-    return policies.annotate(shared=Count("theme_links")).order_by("-shared", "-signed_date")[
-        :limit
-    ]
 
 
 class VisibleMixin:

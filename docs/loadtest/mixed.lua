@@ -1,4 +1,6 @@
 -- wrk script: a mix of the pages readers hit, in rotation, with a per-thread offset.
+-- With NOCACHE=1 in the environment every request gets a unique query parameter,
+-- so no page can come from the cache (the worst case).
 local paths = {
   "/", "/topics/", "/topics/peace-mission-exercises/", "/topics/russia-and-china/",
   "/exercises/", "/exercises/?country=CN&country=RU&sort=-personnel",
@@ -9,6 +11,7 @@ local paths = {
   "/timeline/", "/search/?q=peace", "/search/?q=border", "/about/",
   "/exercises/export.csv", "/policies/export.json", "/healthz",
 }
+local nocache = os.getenv("NOCACHE") == "1"
 local counter = 0
 local threads = {}
 
@@ -20,6 +23,10 @@ end
 request = function()
   counter = counter + 1
   local path = paths[((counter + offset) % #paths) + 1]
+  if nocache then
+    local sep = string.find(path, "?", 1, true) and "&" or "?"
+    path = path .. sep .. "nocache=" .. counter .. "-" .. offset
+  end
   return wrk.format("GET", path)
 end
 

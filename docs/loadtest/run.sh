@@ -25,4 +25,4 @@ echo "== $(date -u +%FT%TZ) $(nproc) cores; workers: ${GUNICORN_WORKERS:-default
 echo "== Scenario 1: mixed reader pages (26 URLs in rotation), cache starting cold"
 wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --timeout 5s -s docs/loadtest/mixed.lua "http://127.0.0.1:$PORT" | tail -n 6
 echo "== Scenario 2: the same pages, every request a cache miss (unique query string)"
-wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --timeout 5s -s docs/loadtest/uncached.lua "http://127.0.0.1:$PORT" | tail -n 6
+NOCACHE=1 wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --timeout 5s -s docs/loadtest/mixed.lua "http://127.0.0.1:$PORT" | tail -n 6
