@@ -10,6 +10,9 @@ class TopicsConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from .cache import content_changed
+        from .history import register_models
+
+        register_models()
 
         # Any change to this app's records makes every cached reader page stale.
         for signal in (post_save, post_delete, m2m_changed):

@@ -57,16 +57,13 @@ class Publishable(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    # Set by load_content: when the bundled file last wrote this record and a
-    # hash of the file entry. A record saved after loaded_at was edited by
-    # someone, and load_content will not overwrite it.
-    loaded_at = models.DateTimeField(null=True, blank=True, editable=False)
-    content_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = PublishableQuerySet.as_manager()
 
     class Meta:
         abstract = True
+        # "publish_<model>": only Publishers may publish, unpublish, delete and restore.
+        default_permissions = ("add", "change", "delete", "view", "publish")
 
     def save(self, *args, **kwargs):
         if self.status == self.Status.PUBLISHED and self.published_at is None:
@@ -101,8 +98,6 @@ class Source(models.Model):
     accessed_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    loaded_at = models.DateTimeField(null=True, blank=True, editable=False)
-    content_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["title"]
@@ -163,7 +158,7 @@ class Theme(Publishable):
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
 
-    class Meta:
+    class Meta(Publishable.Meta):
         ordering = ["name"]
 
     def __str__(self):
@@ -185,7 +180,7 @@ class Country(Publishable, Cited):
     )
     summary = models.TextField(blank=True)
 
-    class Meta:
+    class Meta(Publishable.Meta):
         ordering = ["name"]
         verbose_name_plural = "countries"
         constraints = [
@@ -247,8 +242,12 @@ class Membership(Cited):
         return self.country.get_absolute_url()
 
     def clean(self):
-        if self.end_date and self.start_date and self.end_date < self.start_date:
-            raise ValidationError({"end_date": "The status cannot end before it starts."})
+        # Compare the dates as save() stores them, so the form, the content loader
+        # and the check constraint agree.
+        if self.end_date and self.start_date:
+            end = normalise(self.end_date, self.end_precision, end=True)
+            if end < normalise(self.start_date, self.start_precision):
+                raise ValidationError({"end_date": "The status cannot end before it starts."})
 
     @property
     def period_display(self):
@@ -263,7 +262,7 @@ class ExerciseSeries(Publishable, Cited):
     slug = models.SlugField(max_length=150, unique=True)
     description = models.TextField(blank=True, help_text="Markdown.")
 
-    class Meta:
+    class Meta(Publishable.Meta):
         ordering = ["name"]
         verbose_name = "exercise series"
         verbose_name_plural = "exercise series"
@@ -364,7 +363,7 @@ class Exercise(Publishable, Cited):
         blank=True, help_text="Markdown: where sources disagree, and what each one says."
     )
 
-    class Meta:
+    class Meta(Publishable.Meta):
         ordering = ["-start_date", "name"]
         constraints = [
             models.CheckConstraint(
@@ -497,7 +496,7 @@ class Policy(Publishable, Cited):
         "official text", max_length=600, blank=True, help_text="Official text or a reliable copy."
     )
 
-    class Meta:
+    class Meta(Publishable.Meta):
         ordering = ["-signed_date", "short_name"]
         verbose_name_plural = "policies"
         constraints = [
@@ -512,7 +511,9 @@ class Policy(Publishable, Cited):
 
     def save(self, *args, **kwargs):
         self.signed_date = normalise(self.signed_date, self.signed_precision)
-        self.in_force_date = normalise(self.in_force_date, self.in_force_precision)
+        # Entry into force known to a month or year is stored as the period's last
+        # day, so "in force June 2020" for a text signed 15 June 2020 is valid.
+        self.in_force_date = normalise(self.in_force_date, self.in_force_precision, end=True)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -613,7 +614,7 @@ class Topic(Publishable, Cited):
     exercises = models.ManyToManyField(Exercise, blank=True, related_name="topics")
     policies = models.ManyToManyField(Policy, blank=True, related_name="topics")
 
-    class Meta:
+    class Meta(Publishable.Meta):
         ordering = ["title"]
 
     def __str__(self):
@@ -685,3 +686,92 @@ class SeriesTheme(ThemeLink):
         constraints = [
             models.UniqueConstraint(fields=["series", "theme"], name="series_theme_unique")
         ]
+
+
+# Editing infrastructure --------------------------------------------------------
+
+
+class RevisionNote(models.Model):
+    """What django-reversion does not record about a revision: its kind, reason and batch.
+
+    Attached with `reversion.add_meta(RevisionNote, ...)`. Every revision holds
+    one record with its own rows (participants, citations, links…), so a batch
+    (a bulk action, an import, a content load) is a set of revisions sharing
+    `batch`, and is undone by reverting each of them.
+    """
+
+    class Kind(models.TextChoices):
+        EDIT = "edit", "Edited in the admin"
+        BULK = "bulk", "Bulk action"
+        LOAD = "load", "Content load"
+        IMPORT = "import", "Import"
+        REVERT = "revert", "Reverted"
+        RECOVER = "recover", "Recovered"
+        DELETE = "delete", "Deleted"
+
+    revision = models.OneToOneField(
+        "reversion.Revision", on_delete=models.CASCADE, related_name="note"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.EDIT)
+    reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Why the change was made, in a few words. Shown in the record's public "
+        "change log.",
+    )
+    batch = models.CharField(max_length=64, blank=True, db_index=True)
+
+    def __str__(self):
+        return self.reason or self.get_kind_display()
+
+
+class BundleState(models.Model):
+    """What `load_content` last did with one bundled record, kept even after a deletion.
+
+    `bundle_hash` is the digest of the file entry last applied (or seen), and
+    `loaded_hash` the digest of the record as exported right after the loader
+    wrote it. A record whose export no longer matches `loaded_hash` was changed
+    by an editor, and a state whose record is gone was deleted by one: the
+    loader leaves both alone (the database is the truth once seeded).
+    """
+
+    kind = models.CharField(max_length=20)
+    key = models.CharField(max_length=200)
+    bundle_hash = models.CharField(max_length=64)
+    loaded_hash = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="bundle_state_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.kind}:{self.key}"
+
+
+class ContentVersion(models.Model):
+    """A single row whose number moves with every content change, inside the change's
+    transaction: reader pages are cached under it, so no app server can serve a page
+    older than the last committed edit, whatever its cache holds."""
+
+    number = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return str(self.number)
+
+
+class LinkCheck(models.Model):
+    """The last result of `check_links` for one external URL."""
+
+    url = models.URLField("URL", max_length=600, unique=True)
+    ok = models.BooleanField(default=False)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["url"]
+
+    def __str__(self):
+        return self.url

@@ -1,0 +1,189 @@
+"""Change history of every content record, kept by django-reversion.
+
+Each revision holds *one* record together with its own rows (participants,
+citations, theme and country links, memberships…), listed once here in
+`FOLLOW`. So reverting a revision restores exactly that record, recovering a
+deleted record brings its rows back, and a batch (bulk action, import, content
+load) is undone by reverting each of its revisions, found by their shared
+`RevisionNote.batch`.
+"""
+
+import uuid
+from contextlib import contextmanager
+
+import reversion
+from django.db import models
+from reversion.models import Version
+
+from .models import (
+    Citation,
+    Country,
+    Exercise,
+    ExerciseSeries,
+    ExerciseTheme,
+    Membership,
+    Participation,
+    Policy,
+    PolicyParty,
+    PolicyRelation,
+    PolicyTheme,
+    RevisionNote,
+    SeriesTheme,
+    Source,
+    Theme,
+    Topic,
+    TopicCountry,
+    TopicTheme,
+)
+
+# The rows that belong to each record, saved and restored with it.
+FOLLOW = {
+    Theme: [],
+    Source: [],
+    Country: ["memberships", "citations"],
+    ExerciseSeries: ["theme_links", "citations"],
+    Exercise: ["participations", "theme_links", "citations"],
+    Policy: ["party_links", "outgoing_relations", "theme_links", "citations"],
+    Topic: ["theme_links", "country_links", "citations"],
+    # A membership edited on its own page is saved as a version of its country.
+    Membership: ["citations", "country"],
+    Citation: [],
+    Participation: [],
+    PolicyParty: [],
+    PolicyRelation: [],
+    TopicTheme: [],
+    ExerciseTheme: [],
+    PolicyTheme: [],
+    SeriesTheme: [],
+    TopicCountry: [],
+}
+RECORD_MODELS = [Theme, Source, Country, ExerciseSeries, Exercise, Policy, Topic]
+
+
+def register_models():
+    for model, follow in FOLLOW.items():
+        if not reversion.is_registered(model):
+            reversion.register(model, follow=follow)
+
+
+def new_batch():
+    return uuid.uuid4().hex
+
+
+@contextmanager
+def revision(*, kind=RevisionNote.Kind.EDIT, reason="", user=None, batch="", comment=""):
+    """Open a revision; records added inside it (by save() or `reversion.add_to_revision`)
+    are kept as one version each, with who, why and which batch."""
+    with reversion.create_revision(manage_manually=False):
+        if user is not None and user.is_authenticated:
+            reversion.set_user(user)
+        reversion.set_comment(comment or reason or RevisionNote.Kind(kind).label)
+        reversion.add_meta(RevisionNote, kind=kind, reason=reason[:300], batch=batch)
+        yield
+
+
+def save_version(record, **note):
+    """Record the current state of `record` (and its rows) as one revision."""
+    with revision(**note):
+        reversion.add_to_revision(record)
+
+
+def edit_token(record):
+    """Return a token that changes whenever `record` (or one of its rows) is changed.
+
+    It combines the newest version's id with `updated_at` where the model has
+    one, so a change that bypassed the history (a shell, a raw update) counts too.
+    """
+    latest = Version.objects.get_for_object(record).order_by("-pk").values_list("pk", flat=True)
+    parts = [str(latest.first() or 0)]
+    updated = getattr(record, "updated_at", None)
+    if updated is not None:
+        parts.append(updated.isoformat())
+    return "|".join(parts)
+
+
+def public_change_log(record):
+    """Return the versions a reader may see for `record`, newest first, with their notes."""
+    return (
+        Version.objects.get_for_object(record)
+        .select_related("revision__note", "revision__user")
+        .order_by("-revision__date_created")
+    )
+
+
+def versions_after(record, token):
+    """Return the versions of `record` saved after the one named in `token`."""
+    try:
+        since = int(str(token).split("|", 1)[0])
+    except ValueError:
+        since = 0
+    return (
+        Version.objects.get_for_object(record)
+        .filter(pk__gt=since)
+        .select_related("revision__user", "revision__note")
+        .order_by("pk")
+    )
+
+
+def field_changes(old, new):
+    """Return [(field label, old value, new value)] for the fields that differ.
+
+    `old` and `new` are reversion field dicts (`Version.field_dict`) or model instances.
+    """
+    model = type(new) if isinstance(new, models.Model) else None
+    old_values = old.field_dict if isinstance(old, Version) else old
+    changes = []
+    for field in model._meta.concrete_fields if model else []:
+        if field.name in ("id", "created_at", "updated_at"):
+            continue
+        before = old_values.get(field.attname, old_values.get(field.name))
+        after = getattr(new, field.attname)
+        if before != after:
+            changes.append((field.verbose_name, before, after))
+    return changes
+
+
+def record_versions(revision):
+    """Return the versions of the records (not their rows) a revision holds."""
+    record_types = [model._meta.model_name for model in RECORD_MODELS]
+    return [
+        version
+        for version in revision.version_set.select_related("content_type")
+        if version.content_type.app_label == "topics"
+        and version.content_type.model in record_types
+    ]
+
+
+def revert_batch(batch, *, user=None, reason=""):
+    """Undo every revision of a batch (an import, a bulk action, a content load).
+
+    A record the batch changed goes back to its version before the batch, rows
+    included; a record the batch created is deleted (and stays recoverable).
+    Return (restored, deleted) counts. The caller wraps this in a transaction.
+    """
+    notes = RevisionNote.objects.filter(batch=batch).select_related("revision")
+    undo_batch = new_batch()
+    restored = deleted = 0
+    for note in notes.order_by("-revision_id"):
+        for version in record_versions(note.revision):
+            earlier = (
+                Version.objects.get_for_object_reference(version._model, version.object_id)
+                .filter(pk__lt=version.pk)
+                .order_by("-pk")
+                .first()
+            )
+            with revision(
+                kind=RevisionNote.Kind.REVERT, reason=reason, user=user, batch=undo_batch
+            ):
+                if earlier is not None:
+                    earlier.revision.revert(delete=True)
+                    restored += 1
+                    record = version._model._default_manager.get(pk=version.object_id)
+                    reversion.add_to_revision(record)
+                else:
+                    record = version._model._default_manager.filter(pk=version.object_id).first()
+                    if record is not None:
+                        reversion.add_to_revision(record)
+                        record.delete()
+                        deleted += 1
+    return restored, deleted
