@@ -172,18 +172,26 @@ def revert_batch(batch, *, user=None, reason=""):
                 .order_by("-pk")
                 .first()
             )
-            with revision(
-                kind=RevisionNote.Kind.REVERT, reason=reason, user=user, batch=undo_batch
-            ):
-                if earlier is not None:
+            note_fields = {"reason": reason, "user": user, "batch": undo_batch}
+            if earlier is not None:
+                with revision(kind=RevisionNote.Kind.REVERT, **note_fields):
                     earlier.revision.revert(delete=True)
-                    restored += 1
                     record = version._model._default_manager.get(pk=version.object_id)
                     reversion.add_to_revision(record)
-                else:
-                    record = version._model._default_manager.filter(pk=version.object_id).first()
-                    if record is not None:
-                        reversion.add_to_revision(record)
-                        record.delete()
-                        deleted += 1
+                restored += 1
+            else:
+                record = version._model._default_manager.filter(pk=version.object_id).first()
+                if record is not None:
+                    delete_with_snapshot(record, **note_fields)
+                    deleted += 1
     return restored, deleted
+
+
+def delete_with_snapshot(record, *, user=None, reason="", batch=""):
+    """Keep the record's last state (rows included) as a version, then delete it.
+
+    django-reversion saves no version of a deleted object, so the snapshot is
+    taken first; the admin's "Recover deleted" list then offers it.
+    """
+    save_version(record, kind=RevisionNote.Kind.DELETE, user=user, reason=reason, batch=batch)
+    record.delete()
