@@ -3,9 +3,8 @@ from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.db import models
 from django.db.models import Count
-from django.utils import timezone
 
-from .cache import bump_content_version
+from .editing import CitationFormSet, PublishableAdmin, RecordAdmin
 from .markdown import cited_keys
 from .models import (
     Citation,
@@ -20,7 +19,6 @@ from .models import (
     PolicyParty,
     PolicyRelation,
     PolicyTheme,
-    Publishable,
     SeriesTheme,
     Source,
     Theme,
@@ -39,6 +37,7 @@ admin.site.index_title = "Content"
 
 class CitationInline(GenericTabularInline):
     model = Citation
+    formset = CitationFormSet
     extra = 0
     autocomplete_fields = ["source"]
     fields = ["position", "source", "note"]
@@ -103,45 +102,6 @@ class MembershipInline(admin.TabularInline):
     show_change_link = True  # its citations are edited on the membership's own page
 
 
-# Shared behaviour -------------------------------------------------------------
-
-
-@admin.action(description="Publish selected records", permissions=["change"])
-def publish(modeladmin, request, queryset):
-    # Keep existing publication times; stamp those never published.
-    now = timezone.now()
-    count = queryset.filter(published_at__isnull=True).update(
-        status=Publishable.Status.PUBLISHED, published_at=now, updated_at=now
-    )
-    count += queryset.filter(published_at__isnull=False).update(
-        status=Publishable.Status.PUBLISHED, updated_at=now
-    )
-    bump_content_version()  # update() sends no save signals
-    modeladmin.message_user(request, f"Published {count} record(s).", messages.SUCCESS)
-
-
-@admin.action(description="Unpublish selected records (back to draft)", permissions=["change"])
-def unpublish(modeladmin, request, queryset):
-    count = queryset.update(status=Publishable.Status.DRAFT, updated_at=timezone.now())
-    bump_content_version()
-    modeladmin.message_user(request, f"Moved {count} record(s) back to draft.", messages.SUCCESS)
-
-
-class BaseAdmin(admin.ModelAdmin):
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-
-class PublishableAdmin(BaseAdmin):
-    actions = [publish, unpublish]
-    show_facets = admin.ShowFacets.ALWAYS
-    list_per_page = 50
-    readonly_fields = ["created_at", "updated_at"]
-    publication_fieldset = (
-        "Publication",
-        {"fields": ["status", "published_at", "created_at", "updated_at"]},
-    )
-
-
 # Vocabulary -----------------------------------------------------------------
 
 
@@ -179,7 +139,7 @@ class CountryAdmin(PublishableAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(RecordAdmin):
     list_display = ["country", "status", "start_date", "end_date"]
     list_filter = ["status"]
     search_fields = ["country__name", "note"]
@@ -210,7 +170,7 @@ class ExerciseSeriesAdmin(PublishableAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(BaseAdmin):
+class SourceAdmin(RecordAdmin):
     list_display = ["title", "publisher", "published_date", "key", "url"]
     list_filter = ["publisher"]
     search_fields = ["title", "publisher", "author", "url", "key"]
@@ -237,7 +197,7 @@ class ExerciseAdmin(PublishableAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["series"]
     formfield_overrides = {
-        **BaseAdmin.formfield_overrides,
+        **RecordAdmin.formfield_overrides,
         models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple},
     }
     list_select_related = ["series"]

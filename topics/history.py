@@ -149,8 +149,7 @@ def record_versions(revision):
     return [
         version
         for version in revision.version_set.select_related("content_type")
-        if version.content_type.app_label == "topics"
-        and version.content_type.model in record_types
+        if version.content_type.app_label == "topics" and version.content_type.model in record_types
     ]
 
 

@@ -234,20 +234,22 @@ class Membership(Cited):
         return f"{self.country}: {self.get_status_display()} ({self.period_display})"
 
     def save(self, *args, **kwargs):
-        self.start_date = normalise(self.start_date, self.start_precision)
-        self.end_date = normalise(self.end_date, self.end_precision, end=True)
+        self.normalise_dates()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return self.country.get_absolute_url()
 
+    def normalise_dates(self):
+        self.start_date = normalise(self.start_date, self.start_precision)
+        self.end_date = normalise(self.end_date, self.end_precision, end=True)
+
     def clean(self):
-        # Compare the dates as save() stores them, so the form, the content loader
-        # and the check constraint agree.
-        if self.end_date and self.start_date:
-            end = normalise(self.end_date, self.end_precision, end=True)
-            if end < normalise(self.start_date, self.start_precision):
-                raise ValidationError({"end_date": "The status cannot end before it starts."})
+        # Check the dates as save() stores them, so the form, the content loader and
+        # the check constraint (validated after clean()) agree.
+        self.normalise_dates()
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The status cannot end before it starts."})
 
     @property
     def period_display(self):
@@ -388,18 +390,20 @@ class Exercise(Publishable, Cited):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.start_date = normalise(self.start_date, self.start_precision)
-        self.end_date = normalise(self.end_date, self.end_precision, end=True)
+        self.normalise_dates()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("topics:exercise-detail", args=[self.slug])
 
+    def normalise_dates(self):
+        self.start_date = normalise(self.start_date, self.start_precision)
+        self.end_date = normalise(self.end_date, self.end_precision, end=True)
+
     def clean(self):
-        if self.end_date and self.start_date:
-            end = normalise(self.end_date, self.end_precision, end=True)
-            if end < normalise(self.start_date, self.start_precision):
-                raise ValidationError({"end_date": "The exercise cannot end before it starts."})
+        self.normalise_dates()  # as save() stores them, so the constraint check agrees
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The exercise cannot end before it starts."})
 
     @property
     def dates_display(self):
@@ -510,22 +514,24 @@ class Policy(Publishable, Cited):
         return self.short_name
 
     def save(self, *args, **kwargs):
-        self.signed_date = normalise(self.signed_date, self.signed_precision)
-        # Entry into force known to a month or year is stored as the period's last
-        # day, so "in force June 2020" for a text signed 15 June 2020 is valid.
-        self.in_force_date = normalise(self.in_force_date, self.in_force_precision, end=True)
+        self.normalise_dates()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("topics:policy-detail", args=[self.slug])
 
+    def normalise_dates(self):
+        self.signed_date = normalise(self.signed_date, self.signed_precision)
+        # Entry into force known to a month or year is stored as the period's last
+        # day, so "in force June 2020" for a text signed 15 June 2020 is valid.
+        self.in_force_date = normalise(self.in_force_date, self.in_force_precision, end=True)
+
     def clean(self):
-        if self.in_force_date and self.signed_date:
-            in_force = normalise(self.in_force_date, self.in_force_precision, end=True)
-            if in_force < normalise(self.signed_date, self.signed_precision):
-                raise ValidationError(
-                    {"in_force_date": "A document cannot enter into force before it is signed."}
-                )
+        self.normalise_dates()  # as save() stores them, so the constraint check agrees
+        if self.in_force_date and self.signed_date and self.in_force_date < self.signed_date:
+            raise ValidationError(
+                {"in_force_date": "A document cannot enter into force before it is signed."}
+            )
 
     @property
     def signed_display(self):
