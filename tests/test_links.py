@@ -21,6 +21,7 @@ from topics.models import LinkCheck
 from . import factories as f
 
 pytestmark = pytest.mark.django_db
+NOW = timezone.now()
 SUMMARY = re.compile(
     r"^Checked (\d+) links in (\d+\.\d) s: (\d+) ok, (\d+) broken, (\d+) not checked\.$"
 )
@@ -155,18 +156,27 @@ def test_links_left_when_the_budget_is_spent_are_not_checked_and_keep_their_resu
     assert summary and summary.group(1, 3, 4, 5) == ("4", "1", "0", "3"), output
 
 
-def test_only_broken_and_url_prefix_limit_what_is_checked(server):
+def test_only_broken_rechecks_just_the_failures(server):
     f.source(url=server + "/ok")
     f.source(url=server + "/missing")
-    f.source(url="https://example.org/elsewhere")  # the guard fails the test if checked
-    LinkCheck.objects.create(
-        url=server + "/ok", ok=False, status_code=500, checked_at=timezone.now()
-    )
+    LinkCheck.objects.create(url=server + "/ok", ok=False, status_code=500, checked_at=NOW)
 
-    output = run("--only-broken", "--url-prefix", server, "--timeout", "2")
+    output = run("--only-broken", "--timeout", "2")
 
     assert rows() == {server + "/ok": (True, 200, "")}
     assert [path for _, path, _ in Handler.seen] == ["/ok"]
+    assert output.splitlines()[-1].startswith("Checked 1 links in ")
+
+
+def test_url_prefix_checks_only_the_matching_links(server):
+    f.source(url=server + "/ok")
+    elsewhere = "https://example.org/elsewhere"  # the guard fails the test if it is checked
+    f.source(url=elsewhere)
+    LinkCheck.objects.create(url=elsewhere, ok=False, status_code=404, checked_at=NOW)
+
+    output = run("--url-prefix", server, "--timeout", "2")
+
+    assert rows() == {server + "/ok": (True, 200, ""), elsewhere: (False, 404, "")}
     assert output.splitlines()[-1].startswith("Checked 1 links in ")
 
 
