@@ -1,4 +1,4 @@
-"""Request ids and one-line logging.
+"""Request ids, one-line logging, and the client address behind trusted proxies.
 
 Every request gets an id (the proxy's `X-Request-ID` when it sends a sane one,
 else a new one). It is returned in the `X-Request-ID` response header, added
@@ -7,6 +7,7 @@ to every log line written while the request is handled, and shown on the
 """
 
 import contextvars
+import ipaddress
 import logging
 import re
 import uuid
@@ -14,6 +15,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 
+logger = logging.getLogger(__name__)
 _request_id = contextvars.ContextVar("request_id", default="-")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -75,11 +77,62 @@ class OneLineFormatter(logging.Formatter):
         return super().format(record).replace("\r", "").replace("\n", " ⏎ ")
 
 
+def _parse_ip(value):
+    """Return the address in one X-Forwarded-For entry (a port or brackets allowed), or None."""
+    value = value.strip()
+    if value.startswith("["):  # "[2001:db8::1]:443"
+        value = value[1:].partition("]")[0]
+    elif value.count(":") == 1:  # "203.0.113.7:51234"
+        value = value.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    # An IPv4 client seen through an IPv6 socket ("::ffff:10.0.0.1") is that IPv4 client.
+    return getattr(address, "ipv4_mapped", None) or address
+
+
+def _is_trusted(address):
+    return any(address in network for network in settings.TRUSTED_PROXIES)
+
+
+_untrusted_proxy_warned = False
+
+
 def client_ip(request):
-    """Return the client address, skipping the trusted proxies in front of the app."""
-    count = settings.TRUSTED_PROXY_COUNT
-    forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",")]
-    forwarded = [part for part in forwarded if part]
-    if count and len(forwarded) >= count:
-        return forwarded[-count]
-    return request.META.get("REMOTE_ADDR")
+    """Return the address of the client, for login throttling.
+
+    X-Forwarded-For is believed only as far as the proxies that wrote it are
+    trusted (settings.TRUSTED_PROXIES): walk it from the right, past trusted
+    proxies, and stop at the first address that is not one, as nginx's
+    `real_ip_recursive` does. Entries left of that were written by the client
+    and prove nothing. So a reader on a public address cannot choose the address
+    they are throttled by, and behind a trusted proxy every reader keeps their own.
+    """
+    global _untrusted_proxy_warned
+    remote = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    address = _parse_ip(remote)
+    if address is None or not _is_trusted(address):
+        if forwarded and not _untrusted_proxy_warned:
+            # Once per process: either a proxy that is not in the list (every reader
+            # then shares its address, and five bad logins lock the admin out for all),
+            # or a client that sends the header itself (ignored, rightly).
+            _untrusted_proxy_warned = True
+            logger.warning(
+                "X-Forwarded-For ignored: it came from %s, which is not in "
+                "DJANGO_TRUSTED_PROXIES. If that address is your proxy or load balancer, "
+                "add it, or login throttling will treat all readers as one client.",
+                remote or "an unknown address",
+            )
+        return remote or None
+    client = address
+    for entry in reversed(forwarded.split(",")):
+        hop = _parse_ip(entry)
+        if hop is None:
+            # Not an address: no trusted proxy wrote it, so stop at the last one that did.
+            break
+        client = hop
+        if not _is_trusted(hop):
+            break
+    return str(client)

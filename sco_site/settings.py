@@ -4,6 +4,7 @@ The few values that differ between a laptop and production come from the
 environment (see `.env.example` and the README's Configuration table).
 """
 
+import ipaddress
 import os
 import sys
 from datetime import timedelta
@@ -24,6 +25,20 @@ def env_bool(name, default=False):
 
 def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_networks(name, default):
+    """Return the IP networks listed in `name`; refuse to start on a malformed entry."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an IP address or network. Use a comma-separated "
+                "list such as 127.0.0.1,10.0.0.0/8,::1 (empty trusts no proxy)."
+            ) from None
+    return networks
 
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
@@ -229,8 +244,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
 AXES_CLIENT_IP_CALLABLE = "sco_site.middleware.client_ip"
-# How many proxies (e.g. nginx, a load balancer) sit in front of the app servers.
-TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+# Proxies whose X-Forwarded-For is believed (see sco_site.middleware.client_ip). The
+# default covers a proxy on the same host or a private network; a reader's public
+# address is never in it, so a reader cannot pick the address they are throttled by.
+TRUSTED_PROXIES = env_networks(
+    "DJANGO_TRUSTED_PROXIES",
+    "127.0.0.0/8,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7",
+)
 
 # One line per event on stdout, each tagged with the request id.
 LOGGING = {

@@ -6,10 +6,17 @@ from django.views.generic import TemplateView
 
 from topics.cache import cached_for_readers
 from topics.sitemaps import SITEMAPS
+from topics.views import content_health
 
 from . import views
 
 urlpatterns = [
+    # Before the admin's own URLs, whose catch-all would take "content-health/".
+    path(
+        f"{settings.ADMIN_URL}content-health/",
+        admin.site.admin_view(content_health),
+        name="admin-content-health",
+    ),
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     # Browsers and the admin ask for /favicon.ico whatever the page says.

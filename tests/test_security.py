@@ -232,3 +232,149 @@ def test_pages_are_served_when_redis_is_down(client, world, caplog):
     for url in ("/", "/exercises/", "/exercises/peace-mission-2007/", "/healthz"):
         assert client.get(url).status_code == 200, url
     assert any("Redis" in r.getMessage() or "redis" in r.name for r in caplog.records)
+
+
+# Client address behind proxies ------------------------------------------------
+
+LOGIN_URL = "/admin/login/?next=/admin/"
+
+
+def sign_in(client, password, **meta):
+    return client.post(LOGIN_URL, {"username": "boss", "password": password}, **meta)
+
+
+def test_behind_a_proxy_an_attacker_cannot_lock_the_admin_out(client):
+    User.objects.create_superuser("boss", "boss@example.org", "correct-horse-battery")
+    nginx = {"REMOTE_ADDR": "127.0.0.1"}
+    for _ in range(5):
+        sign_in(client, "wrong", HTTP_X_FORWARDED_FOR="203.0.113.66", **nginx)
+    assert sign_in(client, "wrong", HTTP_X_FORWARDED_FOR="203.0.113.66", **nginx).status_code == 429
+
+    admin = sign_in(client, "correct-horse-battery", HTTP_X_FORWARDED_FOR="198.51.100.7", **nginx)
+    assert admin.status_code == 302 and admin["Location"] == "/admin/"
+
+
+def test_behind_a_proxy_an_attacker_cannot_escape_the_limit_with_their_own_header(client):
+    User.objects.create_superuser("boss", "boss@example.org", "correct-horse-battery")
+    # nginx appends the address it saw to whatever the client sent.
+    statuses = [
+        sign_in(
+            client,
+            "wrong" if n < 5 else "correct-horse-battery",
+            HTTP_X_FORWARDED_FOR=f"10.9.8.{n}, 192.0.2.{n}, 203.0.113.66",
+            REMOTE_ADDR="127.0.0.1",
+        ).status_code
+        for n in range(7)
+    ]
+    assert statuses == [200, 200, 200, 200, 429, 429, 429]
+
+
+def test_without_a_proxy_a_rotating_forwarded_header_is_still_locked_out(client):
+    User.objects.create_superuser("boss", "boss@example.org", "correct-horse-battery")
+    statuses = [
+        sign_in(
+            client,
+            "wrong" if n < 5 else "correct-horse-battery",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+            REMOTE_ADDR="203.0.113.66",
+        ).status_code
+        for n in range(7)
+    ]
+    assert statuses == [200, 200, 200, 200, 429, 429, 429]
+
+
+def test_forwarded_header_from_an_untrusted_address_is_logged_once(client, caplog, monkeypatch):
+    from sco_site import middleware
+
+    monkeypatch.setattr(middleware, "_untrusted_proxy_warned", False)
+    with caplog.at_level(logging.WARNING, logger="sco_site.middleware"):
+        for n in range(3):
+            sign_in(client, "wrong", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}", REMOTE_ADDR="34.1.2.3")
+        sign_in(client, "wrong", REMOTE_ADDR="34.1.2.3")
+    warnings = [r.getMessage() for r in caplog.records if r.name == "sco_site.middleware"]
+    assert len(warnings) == 1
+    assert "X-Forwarded-For ignored: it came from 34.1.2.3" in warnings[0]
+    assert "DJANGO_TRUSTED_PROXIES" in warnings[0]
+
+
+def test_forwarded_header_from_a_trusted_proxy_is_not_logged(client, caplog, monkeypatch):
+    from sco_site import middleware
+
+    monkeypatch.setattr(middleware, "_untrusted_proxy_warned", False)
+    with caplog.at_level(logging.WARNING, logger="sco_site.middleware"):
+        sign_in(client, "wrong", HTTP_X_FORWARDED_FOR="198.51.100.1", REMOTE_ADDR="10.0.0.2")
+    assert [r for r in caplog.records if r.name == "sco_site.middleware"] == []
+
+
+@pytest.mark.parametrize(("remote", "forwarded", "expected"), [
+    ("203.0.113.66", "", "203.0.113.66"),
+    ("203.0.113.66", "198.51.100.1", "203.0.113.66"),  # no proxy: the header is ignored
+    ("127.0.0.1", "", "127.0.0.1"),
+    ("127.0.0.1", "198.51.100.1", "198.51.100.1"),
+    ("127.0.0.1", "6.6.6.6, 198.51.100.1", "198.51.100.1"),  # client-written entry skipped
+    ("10.0.0.2", "198.51.100.1, 10.0.0.9", "198.51.100.1"),  # two proxies
+    ("127.0.0.1", "10.0.0.5", "10.0.0.5"),  # all trusted: the leftmost is the client
+    ("127.0.0.1", "not-an-ip, 10.0.0.5", "10.0.0.5"),
+    ("127.0.0.1", "198.51.100.1:51234", "198.51.100.1"),
+    ("127.0.0.1", "[2001:db8::1]:443", "2001:db8::1"),
+    ("::1", "2001:db8::1", "2001:db8::1"),
+    ("::ffff:127.0.0.1", "::ffff:198.51.100.1", "198.51.100.1"),
+    ("127.0.0.1", "garbage", "127.0.0.1"),
+])  # fmt: skip
+def test_client_ip_walks_forwarded_for_past_trusted_proxies(rf, remote, forwarded, expected):
+    from sco_site.middleware import client_ip
+
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
+    assert client_ip(rf.get("/", REMOTE_ADDR=remote, **headers)) == expected
+
+
+def test_trusted_proxies_can_be_narrowed_to_one_address(rf, settings):
+    import ipaddress
+
+    from sco_site.middleware import client_ip
+
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.2")]
+    request = rf.get("/", REMOTE_ADDR="10.0.0.3", HTTP_X_FORWARDED_FOR="198.51.100.1")
+    assert client_ip(request) == "10.0.0.3"
+
+
+def test_malformed_trusted_proxies_refuse_to_start():
+    env = {"DJANGO_DEBUG": "1", "DJANGO_TRUSTED_PROXIES": "127.0.0.1, nginx, 10.0.0.0/8"}
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_TRUSTED_PROXIES: 'nginx' is not an IP address" in (
+        result.stderr
+    )
+
+
+def test_trusted_proxies_parse_addresses_and_networks(monkeypatch):
+    import ipaddress
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    from sco_site.settings import env_networks
+
+    monkeypatch.setenv("PROXIES_UNDER_TEST", " 203.0.113.7 ,10.1.0.0/16,2001:db8::/32")
+    assert env_networks("PROXIES_UNDER_TEST", "") == [
+        ipaddress.ip_network("203.0.113.7/32"),
+        ipaddress.ip_network("10.1.0.0/16"),
+        ipaddress.ip_network("2001:db8::/32"),
+    ]
+    monkeypatch.setenv("PROXIES_UNDER_TEST", "")
+    assert env_networks("PROXIES_UNDER_TEST", "127.0.0.1") == []
+    monkeypatch.setenv("PROXIES_UNDER_TEST", "10.0.0.0/33")
+    with pytest.raises(ImproperlyConfigured, match="'10.0.0.0/33' is not an IP address"):
+        env_networks("PROXIES_UNDER_TEST", "")
+
+
+def test_the_old_proxy_count_setting_is_reported_by_the_checks():
+    result = manage("check", DJANGO_DEBUG="1", DJANGO_TRUSTED_PROXY_COUNT="1")
+    assert result.returncode == 0  # a warning, not an error
+    assert "sco_site.W001" in result.stderr and "DJANGO_TRUSTED_PROXY_COUNT" in result.stderr
+
+
+def test_trusted_proxies_must_be_networks(settings):
+    from sco_site.checks import check_trusted_proxies
+
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    assert [p.id for p in check_trusted_proxies(None)] == ["sco_site.E001"]

@@ -9,6 +9,8 @@ class TopicsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
+        import sco_site.checks  # noqa: F401  (registers the project's system checks)
+
         from .cache import content_changed
         from .history import register_models
 

@@ -1,11 +1,15 @@
 from itertools import groupby
 
 from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
+from . import health
 from .filters import ExerciseFilter, PolicyFilter
 from .markdown import render_markdown
 from .models import (
@@ -435,3 +439,18 @@ class AboutView(TemplateView):
             .first()
         )
         return context
+
+
+# Admin -------------------------------------------------------------------------
+
+
+def content_health(request):
+    """List what needs attention; served inside the admin (see sco_site/urls.py)."""
+    if not health.can_view(request.user):
+        raise PermissionDenied
+    context = {
+        **admin.site.each_context(request),
+        "title": "Content health",
+        "sections": health.sections(),
+    }
+    return TemplateResponse(request, "admin/content_health.html", context)

@@ -1,6 +1,7 @@
 from django import template
 from django.utils.safestring import mark_safe
 
+from .. import health
 from ..markdown import render_markdown
 
 register = template.Library()
@@ -15,3 +16,8 @@ def markdown(text):
 @register.filter
 def verbose_name(obj):
     return obj._meta.verbose_name
+
+
+@register.filter
+def can_see_content_health(user):
+    return health.can_view(user)
