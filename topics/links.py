@@ -94,8 +94,10 @@ def check_url(url, *, timeout, deadline):
             with _opener.open(request, timeout=limit) as response:
                 return Result(url, ok=True, status_code=response.status)
         except HTTPError as error:
-            if method == "HEAD" and error.code in (405, 501):
-                continue  # HEAD not supported: ask again with GET
+            if method == "HEAD" and error.code >= 400:
+                # Many servers refuse HEAD (405, 501, but also 403 or 404): only a
+                # failed GET counts as broken.
+                continue
             # A redirect that is not followed (300, 304, no Location) still answers.
             loop = str(error.msg).startswith(HTTPRedirectHandler.inf_msg.strip())
             ok = 300 <= error.code < 400 and not loop
