@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from . import factories as f
 
@@ -94,6 +95,71 @@ def world(db):
     article.exercises.add(pm2007)
     draft_topic = f.topic("Unfinished article", status="draft")
     return locals()
+
+
+# What `drafts` adds, none of which a reader may ever see (by name, link or code).
+DRAFT_NAMES = [
+    "Ruritania", "Freedonia", "Space security", "Arctic security", "Sea Guardian",
+    "Mountain Watch",
+]  # fmt: skip
+DRAFT_LINKS = [
+    "/countries/ruritania/", "/countries/freedonia/", "/themes/space-security/",
+    "/themes/arctic-security/", "/series/sea-guardian/", "/series/mountain-watch/",
+]  # fmt: skip
+# Their codes and slugs as filter choices would show them.
+DRAFT_VALUES = [
+    'value="RT"', 'value="FD"', 'value="space-security"', 'value="arctic-security"',
+    'value="sea-guardian"', 'value="mountain-watch"',
+]  # fmt: skip
+
+
+@pytest.fixture
+def drafts(world):
+    """The world, plus draft and scheduled vocabulary linked from its published records.
+
+    Each of Ruritania (draft), Freedonia (scheduled), Space security (draft),
+    Arctic security (scheduled), Sea Guardian (draft series) and Mountain Watch
+    (scheduled series) is linked from published exercises, policies, a topic or a
+    series, so every reader page that shows vocabulary has something to leak.
+    """
+    from topics.models import (
+        ExerciseTheme,
+        Participation,
+        PolicyParty,
+        PolicyTheme,
+        SeriesTheme,
+        TopicCountry,
+        TopicTheme,
+    )
+
+    due = timezone.now() + datetime.timedelta(days=30)
+    space = f.theme("Space security", slug="space-security", status="draft")
+    arctic = f.theme("Arctic security", slug="arctic-security", published_at=due)
+    ruritania = f.country("Ruritania", "RT", publication="draft")
+    freedonia = f.country("Freedonia", "FD", published_at=due)
+    sea_guardian = f.series("Sea Guardian", status="draft")
+    mountain_watch = f.series("Mountain Watch", published_at=due)
+    w = world
+    Participation.objects.create(exercise=w["pm2007"], country=ruritania, role="host")
+    Participation.objects.create(exercise=w["pm2007"], country=freedonia, role="observer")
+    Participation.objects.create(exercise=w["pm2018"], country=ruritania, role="participant")
+    ExerciseTheme.objects.create(exercise=w["pm2007"], theme=space)
+    ExerciseTheme.objects.create(exercise=w["joint_sea"], theme=arctic)
+    for exercise, series in ((w["joint_sea"], sea_guardian), (w["tianshan"], mountain_watch)):
+        exercise.series = series
+        exercise.save()
+    PolicyParty.objects.create(policy=w["convention"], country=ruritania)
+    PolicyParty.objects.create(policy=w["border_agreement"], country=freedonia)
+    PolicyTheme.objects.create(policy=w["convention"], theme=space)
+    PolicyTheme.objects.create(policy=w["border_agreement"], theme=arctic)
+    for country in (w["cn"], ruritania, freedonia):
+        TopicCountry.objects.create(topic=w["article"], country=country)
+    for theme in (space, arctic):
+        TopicTheme.objects.create(topic=w["article"], theme=theme)
+        SeriesTheme.objects.create(series=w["pm"], theme=theme)
+    SeriesTheme.objects.create(series=w["pm"], theme=w["ct"])
+    added = dict(space=space, arctic=arctic, ruritania=ruritania, freedonia=freedonia)
+    return {**world, **added, "sea_guardian": sea_guardian, "mountain_watch": mountain_watch}
 
 
 @pytest.fixture(autouse=True)

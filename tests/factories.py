@@ -15,9 +15,11 @@ from topics.models import (
     Policy,
     PolicyParty,
     PolicyTheme,
+    SeriesTheme,
     Source,
     Theme,
     Topic,
+    TopicCountry,
     TopicTheme,
 )
 
@@ -42,16 +44,22 @@ def theme(name=None, **kwargs):
     return Theme.objects.create(**{**defaults, **kwargs})
 
 
-def country(name, iso, status="member", since=datetime.date(2001, 6, 15), **kwargs):
-    defaults = {"slug": name.lower().replace(" ", "-"), "status": "published"}
+def country(
+    name, iso, status="member", since=datetime.date(2001, 6, 15), publication="published", **kwargs
+):
+    """A country with one SCO status (`status`); `publication` is its draft/published status."""
+    defaults = {"slug": name.lower().replace(" ", "-"), "status": publication}
     obj = Country.objects.create(name=name, iso_code=iso, **{**defaults, **kwargs})
     Membership.objects.create(country=obj, status=status, start_date=since)
     return obj
 
 
-def series(name="Peace Mission", **kwargs):
+def series(name="Peace Mission", *, themes=(), **kwargs):
     defaults = {"slug": name.lower().replace(" ", "-"), "status": "published"}
-    return ExerciseSeries.objects.create(name=name, **{**defaults, **kwargs})
+    obj = ExerciseSeries.objects.create(name=name, **{**defaults, **kwargs})
+    for t in themes:
+        SeriesTheme.objects.create(series=obj, theme=t)
+    return obj
 
 
 def exercise(
@@ -94,7 +102,7 @@ def policy(short_name, signed, *, parties=(), themes=(), **kwargs):
     return obj
 
 
-def topic(title, body="Body text.", *, themes=(), **kwargs):
+def topic(title, body="Body text.", *, themes=(), countries=(), **kwargs):
     defaults = {
         "slug": title.lower().replace(" ", "-"),
         "summary": f"Summary of {title}.",
@@ -103,4 +111,6 @@ def topic(title, body="Body text.", *, themes=(), **kwargs):
     obj = Topic.objects.create(title=title, body=body, **{**defaults, **kwargs})
     for t in themes:
         TopicTheme.objects.create(topic=obj, theme=t)
+    for c in countries:
+        TopicCountry.objects.create(topic=obj, country=c)
     return obj

@@ -166,3 +166,56 @@ def test_unknown_personnel_sorts_last_both_ways(client, world):
     fewest = [e.name for e in client.get("/exercises/", {"sort": "personnel"}).context["exercises"]]
     assert most[:2] == ["Peace Mission 2007", "Peace Mission 2018"]
     assert fewest[:2] == ["Peace Mission 2018", "Peace Mission 2007"]
+
+
+def test_filter_choices_offer_published_vocabulary_only(drafts):
+    from topics.filters import ExerciseFilter, PolicyFilter
+    from topics.models import Exercise, Policy
+
+    published_countries = ["CN", "IN", "KZ", "PK", "RU"]
+    exercises = ExerciseFilter({}, queryset=Exercise.objects.published()).form.fields
+    assert [c.iso_code for c in exercises["country"].queryset] == published_countries
+    assert [c.iso_code for c in exercises["host"].queryset] == published_countries
+    assert [s.slug for s in exercises["series"].queryset] == ["peace-mission"]
+    assert [t.slug for t in exercises["theme"].queryset] == ["border-security", "counterterrorism"]
+    policies = PolicyFilter({}, queryset=Policy.objects.published()).form.fields
+    assert [c.iso_code for c in policies["party"].queryset] == published_countries
+    assert [t.slug for t in policies["theme"].queryset] == ["border-security", "counterterrorism"]
+
+
+@pytest.mark.parametrize(
+    ("url", "query", "message"),
+    [
+        ("/exercises/", {"country": ["RT"]}, "Taking part (all of): Select a valid choice."),
+        ("/exercises/", {"host": "FD"}, "Host country: Select a valid choice."),
+        ("/exercises/", {"series": "sea-guardian"}, "Series: Select a valid choice."),
+        ("/exercises/", {"series": "mountain-watch"}, "Series: Select a valid choice."),
+        ("/exercises/", {"theme": "space-security"}, "Theme: Select a valid choice."),
+        ("/policies/", {"party": ["FD"]}, "Parties (all of): Select a valid choice."),
+        ("/policies/", {"theme": "arctic-security"}, "Theme: Select a valid choice."),
+    ],
+)
+def test_a_draft_in_the_query_string_is_ignored_like_an_unknown_value(
+    client, drafts, url, query, message
+):
+    from .conftest import DRAFT_NAMES
+
+    response = client.get(url, query)
+    page = response.content.decode()
+    assert message in page
+    assert response.context["active_filters"] == []
+    for name in DRAFT_NAMES:
+        assert name not in page
+
+
+def test_active_filter_chips_name_published_vocabulary(client, drafts):
+    response = client.get(
+        "/exercises/", {"series": "peace-mission", "theme": "counterterrorism", "host": "RU"}
+    )
+    chips = [(i["label"], i["value"]) for i in response.context["active_filters"]]
+    assert chips == [
+        ("Theme", "Counterterrorism"),
+        ("Series", "Peace Mission"),
+        ("Host country", "Russia"),
+    ]
+    assert names(response) == ["Peace Mission 2007", "Peace Mission 2018"]

@@ -3,8 +3,10 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from . import factories as f
+from .conftest import DRAFT_LINKS, DRAFT_NAMES, DRAFT_VALUES
 
 pytestmark = pytest.mark.django_db
 
@@ -164,23 +166,29 @@ def test_pages_have_landmarks_and_skip_link(client, world):
 
 
 def grow(world, n, prefix):
-    """Add n more published exercises, policies and topics sharing the world's vocabulary."""
+    """Add n more published exercises, policies and topics sharing the world's vocabulary.
+
+    With the `drafts` fixture, every other record also links to draft vocabulary,
+    so the prefetches that leave it out are measured too.
+    """
+    draft = "ruritania" in world
     for i in range(n):
+        with_drafts = draft and i % 2
         ex = f.exercise(
             f"{prefix} drill {i}",
             datetime.date(2000 + i % 20, 1 + i % 12, 1),
-            series=world["pm"],
+            series=world["sea_guardian"] if with_drafts else world["pm"],
             hosts=[world["cn"]],
-            participants=[world["ru"], world["kz"]],
-            themes=[world["ct"]],
+            participants=[world["ru"], world["kz"], *([world["ruritania"]] if with_drafts else [])],
+            themes=[world["ct"], *([world["space"]] if with_drafts else [])],
             domains=["land"],
         )
         f.cite(ex, world["s1"], world["s2"])
         po = f.policy(
             f"{prefix} policy {i}",
             datetime.date(2000 + i % 20, 1, 1),
-            parties=[world["cn"], world["ru"]],
-            themes=[world["ct"]],
+            parties=[world["cn"], world["ru"], *([world["freedonia"]] if with_drafts else [])],
+            themes=[world["ct"], *([world["arctic"]] if with_drafts else [])],
         )
         f.cite(po, world["s1"])
         f.topic(f"{prefix} topic {i}", themes=[world["ct"]])
@@ -209,14 +217,16 @@ QUERY_COUNT_URLS = [
 
 
 @pytest.mark.parametrize("url", QUERY_COUNT_URLS)
-def test_query_count_is_the_same_at_two_sizes(client, world, url, django_assert_num_queries):
+def test_query_count_is_the_same_at_two_sizes(client, drafts, url, django_assert_num_queries):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    grow(world, 2, "Small")
+    # A first request fills process-wide caches (content types), so both sizes start alike.
+    assert client.get(url).status_code == 200
+    grow(drafts, 2, "Small")
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
-    grow(world, 15, "Large")
+    grow(drafts, 15, "Large")
     with django_assert_num_queries(len(small)):
         assert client.get(url).status_code == 200
 
@@ -278,3 +288,115 @@ def test_detail_pages_can_be_cited_and_shared(client, world):
 def test_policy_without_a_published_text_says_so(client, world):
     page = text(client.get("/policies/border-agreement/"))
     assert "No official text found; see the sources below" in page
+
+
+# Draft and scheduled vocabulary (the `drafts` fixture) -----------------------------
+
+# Each reader door, with what it must still show of the published vocabulary.
+DOORS = [
+    ("/", ['href="/themes/counterterrorism/"', "<strong>5</strong> countries"]),
+    ("/topics/", ["Peace Mission exercises"]),
+    (
+        "/topics/peace-mission-exercises/",
+        ['href="/countries/china/">China</a>', 'href="/themes/counterterrorism/"'],
+    ),
+    ("/exercises/", ["<span>Host: China, Russia</span>", 'value="peace-mission"']),
+    (
+        "/exercises/peace-mission-2007/",
+        [
+            '<dd><a href="/countries/china/">China</a>, '
+            '<a href="/countries/russia/">Russia</a></dd>',
+            '<a href="/series/peace-mission/">Peace Mission</a>',
+            'href="/themes/counterterrorism/"',
+            "Other Peace Mission exercises",
+        ],
+    ),
+    ("/exercises/peace-mission-2018/", ['href="/countries/pakistan/">Pakistan</a>']),
+    ("/exercises/joint-sea-2012/", ['href="/countries/china/">China</a>']),
+    ("/exercises/tianshan-i/", ['href="/themes/border-security/"']),
+    ("/policies/", ["Shanghai Convention", 'value="KZ"']),
+    (
+        "/policies/shanghai-convention/",
+        [
+            '<dd><a href="/countries/china/">China</a>, <a href="/countries/kazakhstan/">'
+            'Kazakhstan</a>, <a href="/countries/russia/">Russia</a></dd>',
+            'href="/themes/counterterrorism/"',
+        ],
+    ),
+    ("/policies/border-agreement/", ['href="/themes/border-security/"']),
+    ("/countries/", ['href="/countries/india/"']),
+    ("/countries/china/", ["Peace Mission 2007", "Shanghai Convention"]),
+    ("/themes/", ['href="/themes/border-security/"']),
+    ("/themes/counterterrorism/", ['href="/series/peace-mission/"', "Host: China, Russia"]),
+    ("/series/", ['href="/series/peace-mission/"']),
+    ("/series/peace-mission/", ['href="/themes/counterterrorism/"', "Host: China, Russia"]),
+    ("/timeline/", ["Joint Sea 2012", "Tianshan-I"]),
+    ("/search/?q=security", ["Themes (1)", 'href="/themes/border-security/"']),
+    ("/search/?q=ia", ["Countries (2)", 'href="/countries/russia/"']),
+    ("/search/?q=a", ['href="/series/peace-mission/"']),
+    ("/feed/", ["<title>Exercise: Peace Mission 2007</title>"]),
+    ("/sitemap.xml", ["/countries/china/</loc>", "/series/peace-mission/</loc>"]),
+]
+
+
+def assert_no_drafts(page):
+    for needle in [*DRAFT_NAMES, *DRAFT_LINKS, *DRAFT_VALUES]:
+        assert needle not in page
+
+
+@pytest.mark.parametrize(("url", "shown"), DOORS)
+def test_draft_vocabulary_never_reaches_a_reader_page(client, drafts, url, shown):
+    response = client.get(url)
+    assert response.status_code == 200
+    page = text(response)
+    assert_no_drafts(page)
+    for needle in shown:
+        assert needle in page
+
+
+def test_exercise_with_a_draft_series_has_no_series_and_no_other_editions(client, drafts):
+    f.exercise("Cyber Drill 2020", datetime.date(2020, 6, 1), kind="cyber")  # in no series
+    page = text(client.get("/exercises/joint-sea-2012/"))
+    assert "Cyber Drill 2020" not in page
+    assert '<p class="kicker"><a href="/exercises/">Exercises</a></p>' in page
+    # Only its draft (scheduled) theme was shared with Border Agreement.
+    assert "Treaties and agreements on the same themes" not in page
+    assert "Other  exercises" not in page and "Other exercises" not in page
+
+
+def test_published_series_prefetch_leaves_a_draft_series_none(drafts):
+    from topics.models import Exercise
+    from topics.queries import exercise_cards
+
+    exercises = {e.slug: e for e in exercise_cards(Exercise.objects.published())}
+    assert exercises["joint-sea-2012"].series_id == drafts["sea_guardian"].pk
+    assert exercises["joint-sea-2012"].series is None
+    assert exercises["tianshan-i"].series is None  # scheduled
+    assert exercises["peace-mission-2007"].series == drafts["pm"]
+
+
+def test_staff_preview_shows_draft_vocabulary_as_readers_see_it(client, drafts):
+    staff = User.objects.create_user("editor", password="pw", is_staff=True)
+    client.force_login(staff)
+    page = text(client.get("/exercises/peace-mission-2007/"))
+    assert_no_drafts(page)
+
+
+@pytest.mark.parametrize("url", DRAFT_LINKS)
+def test_draft_and_scheduled_vocabulary_pages_are_404_for_readers(client, drafts, url):
+    assert client.get(url).status_code == 404
+
+
+def test_scheduled_vocabulary_appears_once_due(client, drafts):
+    from topics.models import Country, ExerciseSeries, Theme
+
+    past = timezone.now() - datetime.timedelta(minutes=1)
+    for model in (Country, Theme, ExerciseSeries):
+        model.objects.filter(published_at__gt=timezone.now()).update(published_at=past)
+    page = text(client.get("/exercises/peace-mission-2007/"))
+    assert '<a href="/countries/freedonia/">Freedonia</a>' in page
+    assert "Ruritania" not in page  # still a draft
+    assert '<a href="/series/mountain-watch/">Mountain Watch</a>' in text(
+        client.get("/exercises/tianshan-i/")
+    )
+    assert 'href="/themes/arctic-security/"' in text(client.get("/topics/peace-mission-exercises/"))

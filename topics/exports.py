@@ -1,7 +1,8 @@
 """Reader downloads: the filtered exercise and policy lists as CSV or JSON.
 
 The same filters as the list pages apply, so a download matches the page the
-reader is looking at. Dates keep their precision ("2007-08" for August 2007).
+reader is looking at; only published countries, themes and series are named.
+Dates keep their precision ("2007-08" for August 2007).
 """
 
 import csv
@@ -13,7 +14,7 @@ from django.http import Http404, HttpResponse
 from .dates import partial_iso
 from .filters import ExerciseFilter, PolicyFilter
 from .models import Exercise, Participation, Policy
-from .queries import CITATIONS, THEMES, exercise_cards, policy_cards
+from .queries import CITATIONS, exercise_cards, policy_cards, published_themes
 
 
 def exercise_row(exercise, request):
@@ -76,13 +77,17 @@ POLICY_COLUMNS = [
 EXPORTS = {
     "exercises": (
         ExerciseFilter,
-        lambda: exercise_cards(Exercise.objects.published()).prefetch_related(CITATIONS, THEMES),
+        lambda: exercise_cards(Exercise.objects.published()).prefetch_related(
+            CITATIONS, published_themes(Exercise)
+        ),
         exercise_row,
         EXERCISE_COLUMNS,
     ),
     "policies": (
         PolicyFilter,
-        lambda: policy_cards(Policy.objects.published()).prefetch_related(CITATIONS, THEMES),
+        lambda: policy_cards(Policy.objects.published()).prefetch_related(
+            CITATIONS, published_themes(Policy)
+        ),
         policy_row,
         POLICY_COLUMNS,
     ),

@@ -25,11 +25,13 @@ from .models import (
 )
 from .queries import (
     CITATIONS,
-    PARTICIPATIONS,
-    THEMES,
+    change_log,
     exercise_cards,
     policies_sharing_themes,
     policy_cards,
+    published_countries_discussed,
+    published_parties,
+    published_themes,
 )
 
 
@@ -38,6 +40,15 @@ class VisibleMixin:
 
     def get_queryset(self):
         return self.model.objects.visible_to(self.request.user)
+
+
+class RecordDetailView(VisibleMixin, DetailView):
+    """A record's public page, with its change log (includes/change_log.html)."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["change_log"] = change_log(self.object)
+        return context
 
 
 class HomeView(TemplateView):
@@ -78,10 +89,10 @@ class TopicListView(VisibleMixin, ListView):
     context_object_name = "topics"
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related(THEMES)
+        return super().get_queryset().prefetch_related(published_themes(Topic))
 
 
-class TopicDetailView(VisibleMixin, DetailView):
+class TopicDetailView(RecordDetailView):
     model = Topic
     context_object_name = "topic"
 
@@ -91,8 +102,8 @@ class TopicDetailView(VisibleMixin, DetailView):
             .get_queryset()
             .prefetch_related(
                 CITATIONS,
-                THEMES,
-                "country_links__country",
+                published_themes(Topic),
+                published_countries_discussed(),
                 Prefetch("related_topics", queryset=Topic.objects.published()),
                 Prefetch("exercises", queryset=Exercise.objects.published()),
                 Prefetch("policies", queryset=Policy.objects.published()),
@@ -191,24 +202,22 @@ class ExerciseListView(FilteredListView):
         return exercise_cards(Exercise.objects.published())
 
 
-class ExerciseDetailView(VisibleMixin, DetailView):
+class ExerciseDetailView(RecordDetailView):
     model = Exercise
     context_object_name = "exercise"
 
     def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .select_related("series")
-            .prefetch_related(CITATIONS, THEMES, PARTICIPATIONS, "domains")
+        return exercise_cards(super().get_queryset()).prefetch_related(
+            CITATIONS, published_themes(Exercise)
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         exercise = self.object
+        # `series` is None when the exercise's series is a draft (see published_series).
         context["other_editions"] = (
             Exercise.objects.published().filter(series=exercise.series).exclude(pk=exercise.pk)
-            if exercise.series_id
+            if exercise.series is not None
             else Exercise.objects.none()
         )
         context["related_topics"] = Topic.objects.published().filter(exercises=exercise)
@@ -229,7 +238,7 @@ class PolicyListView(FilteredListView):
         return policy_cards(Policy.objects.published())
 
 
-class PolicyDetailView(VisibleMixin, DetailView):
+class PolicyDetailView(RecordDetailView):
     model = Policy
     context_object_name = "policy"
 
@@ -242,8 +251,8 @@ class PolicyDetailView(VisibleMixin, DetailView):
             .get_queryset()
             .prefetch_related(
                 CITATIONS,
-                THEMES,
-                "party_links__country",
+                published_themes(Policy),
+                published_parties(),
                 Prefetch(
                     "outgoing_relations",
                     queryset=published_relations.select_related("to_policy"),
@@ -290,7 +299,7 @@ class CountryListView(ListView):
         return context
 
 
-class CountryDetailView(VisibleMixin, DetailView):
+class CountryDetailView(RecordDetailView):
     model = Country
     context_object_name = "country"
 
@@ -323,7 +332,7 @@ class ThemeListView(ListView):
         return Theme.objects.published()
 
 
-class ThemeDetailView(VisibleMixin, DetailView):
+class ThemeDetailView(RecordDetailView):
     model = Theme
     context_object_name = "theme"
 
@@ -351,13 +360,13 @@ class SeriesListView(ListView):
         )
 
 
-class SeriesDetailView(VisibleMixin, DetailView):
+class SeriesDetailView(RecordDetailView):
     model = ExerciseSeries
     context_object_name = "series"
     template_name = "topics/series_detail.html"
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related(CITATIONS, THEMES)
+        return super().get_queryset().prefetch_related(CITATIONS, published_themes(ExerciseSeries))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
