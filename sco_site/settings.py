@@ -172,27 +172,31 @@ CORRECTIONS_URL = os.environ.get("DJANGO_CORRECTIONS_URL", "")
 # Pages of a list view; the reader cannot ask for more than this.
 TOPICS_PAGE_SIZE = 20
 
-# Cache: Redis when REDIS_URL is set (shared by every app server), else local memory.
-# A Redis outage is logged and treated as a cache miss: pages keep being served.
+
+# Cache: Redis when REDIS_URL is set (shared by every app server), else each process's
+# own memory. Either is safe: reader pages are keyed by the content version kept in
+# the database (topics/cache.py), so no server can serve a page older than the last
+# committed edit. The page cache handles cache errors itself, so they are not ignored
+# here: it logs one line and bypasses the cache for a few seconds.
+def redis_cache(url):
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "TIMEOUT": 300,
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": False,
+            # Fail fast: a Redis that is down or hung costs a page at most ~50 ms.
+            "SOCKET_CONNECT_TIMEOUT": 0.05,
+            "SOCKET_TIMEOUT": 0.05,
+        },
+    }
+
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "TIMEOUT": 300,
-            "OPTIONS": {
-                "IGNORE_EXCEPTIONS": True,
-                # Fail fast: an unreachable Redis must not hold up a page.
-                "SOCKET_CONNECT_TIMEOUT": 0.25,
-                "SOCKET_TIMEOUT": 0.25,
-            },
-        }
-    }
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-DJANGO_REDIS_IGNORE_EXCEPTIONS = True
-DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # Request bodies: the site has no upload fields; anything larger is refused (400).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB, Django's default, stated on purpose

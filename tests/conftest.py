@@ -164,9 +164,18 @@ def drafts(world):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache (the local-memory cache outlives tests)."""
+    """Each test starts with an empty cache (the local-memory cache outlives tests),
+    and with the page cache's memory of this process forgotten: every test's
+    rolled-back transaction hands out the same content version numbers again."""
     from django.core.cache import cache
 
-    cache.clear()
+    from topics import cache as page_cache
+
+    def forget():
+        cache.clear()
+        page_cache.forget_schedule()
+        page_cache.bypass.reset()
+
+    forget()
     yield
-    cache.clear()
+    forget()

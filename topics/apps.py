@@ -7,15 +7,23 @@ class TopicsConfig(AppConfig):
     verbose_name = "SCO reference content"
 
     def ready(self):
-        from django.db.models.signals import m2m_changed, post_delete, post_save
+        from django.db.models.signals import (
+            m2m_changed,
+            post_delete,
+            post_migrate,
+            post_save,
+            pre_delete,
+            pre_save,
+        )
 
         import sco_site.checks  # noqa: F401  (registers the project's system checks)
 
-        from .cache import content_changed
+        from .cache import content_changed, migrated
         from .history import register_models
 
         register_models()
 
         # Any change to this app's records makes every cached reader page stale.
-        for signal in (post_save, post_delete, m2m_changed):
+        for signal in (pre_save, post_save, pre_delete, post_delete, m2m_changed):
             signal.connect(content_changed, dispatch_uid=f"topics-content-{id(signal)}")
+        post_migrate.connect(migrated, sender=self, dispatch_uid="topics-content-migrated")
