@@ -61,6 +61,7 @@ def test_a_deletion_is_visible_at_once(client, world):
 def test_bulk_publish_in_the_admin_is_visible_at_once(client, world):
     assert client.get("/exercises/secret-drill-2019/").status_code == 404
     assert "Secret Drill" not in text(client, "/exercises/")
+    f.cite(world["draft_exercise"], world["s1"])  # a source, or it may not be published
     admin = User.objects.create_superuser("boss", "boss@example.org", "pw")
     client.force_login(admin)
     client.post(

@@ -41,7 +41,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import cc_delim_re
 
-from .models import BundleState, ContentVersion, Publishable
+from .models import BundleState, ContentVersion, LinkCheck, Publishable
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ PAGE_TIMEOUT = 300
 # After a cache error, this process renders every page for this long without the cache.
 BYPASS_SECONDS = 10
 # Records that no reader page shows: saving them leaves the content version alone.
-NOT_CONTENT = (BundleState, ContentVersion)
+NOT_CONTENT = (BundleState, ContentVersion, LinkCheck)
 # Response headers kept with a cached page (the rest are added again on the way out).
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language")
 

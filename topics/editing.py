@@ -70,7 +70,10 @@ class RecordForm(forms.ModelForm):
 
     def refuse_if_stale(self):
         model = type(self.instance)
-        # Lock the row until this save commits, so two saves cannot both pass.
+        # Lock the record's row until this save commits, so two saves cannot both
+        # pass. Every content transaction takes the content version's row first
+        # (topics/cache.py), and so does this one, or two could deadlock.
+        bump_content_version()
         current = model._default_manager.select_for_update().filter(pk=self.instance.pk).first()
         if current is None:
             raise ValidationError("This record was deleted while you were editing it.")
@@ -409,8 +412,6 @@ def record_bulk_change(request, records, reason):
         save_version(
             record, kind=RevisionNote.Kind.BULK, user=request.user, reason=reason, batch=batch
         )
-    # update() sends no save signals: move the content version by hand.
-    bump_content_version()
 
 
 @admin.action(description="Publish selected records", permissions=["publish"])
@@ -419,6 +420,8 @@ def publish(modeladmin, request, queryset):
     ids = [record.pk for record in queryset.exclude(pk__in=[r.pk for r in refused])]
     now = timezone.now()
     with transaction.atomic():
+        # update() sends no save signals: move the content version by hand, first.
+        bump_content_version()
         targets = queryset.model._default_manager.filter(pk__in=ids)
         # Keep existing publication times; stamp those never published.
         targets.filter(published_at__isnull=True).update(
@@ -443,6 +446,7 @@ def publish(modeladmin, request, queryset):
 def unpublish(modeladmin, request, queryset):
     ids = list(queryset.values_list("pk", flat=True))
     with transaction.atomic():
+        bump_content_version()
         targets = queryset.model._default_manager.filter(pk__in=ids)
         targets.update(status=Publishable.Status.DRAFT, updated_at=timezone.now())
         record_bulk_change(request, targets, "Unpublished")
