@@ -241,6 +241,9 @@ def valid_keys(field, values):
     return kept
 
 
+OWN_FIELDS = {"change_reason", "edit_token"}
+
+
 # Admin base -------------------------------------------------------------------
 
 
@@ -250,7 +253,6 @@ class RecordAdmin(CompareVersionAdmin):
     form = RecordForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     history_latest_first = True
-    save_section = ("Save", {"fields": ["change_reason", "edit_token"]})
 
     # Roles ---------------------------------------------------------------------
 
@@ -271,12 +273,12 @@ class RecordAdmin(CompareVersionAdmin):
         return fields
 
     def get_fieldsets(self, request, obj=None):
-        own = set(self.save_section[1]["fields"])
-        fieldsets = [
-            (name, {**options, "fields": [f for f in options["fields"] if f not in own]})
+        # The form's own fields are shown after the inlines, by the change form
+        # template (templates/admin/topics/change_form.html).
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in OWN_FIELDS]})
             for name, options in super().get_fieldsets(request, obj)
         ]
-        return [*fieldsets, self.save_section]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in self.get_autocomplete_fields(request):
