@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Count
 from django.utils import timezone
 
+from .admin_import import ImportExportRecordsMixin
 from .cache import bump_content_version
 from .markdown import cited_keys
 from .models import (
@@ -28,6 +29,7 @@ from .models import (
     TopicCountry,
     TopicTheme,
 )
+from .resources import ExerciseResource, PolicyResource, SourceResource
 
 admin.site.site_header = "SCO Military Cooperation Reference"
 admin.site.site_title = "SCO Reference admin"
@@ -210,7 +212,8 @@ class ExerciseSeriesAdmin(PublishableAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(BaseAdmin):
+class SourceAdmin(ImportExportRecordsMixin, BaseAdmin):
+    resource_classes = [SourceResource]
     list_display = ["title", "publisher", "published_date", "key", "url"]
     list_filter = ["publisher"]
     search_fields = ["title", "publisher", "author", "url", "key"]
@@ -229,7 +232,8 @@ class DomainAdmin(admin.ModelAdmin):
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(PublishableAdmin):
+class ExerciseAdmin(ImportExportRecordsMixin, PublishableAdmin):
+    resource_classes = [ExerciseResource]
     list_display = ["name", "start_date", "series", "framework", "kind", "personnel", "status"]
     list_filter = ["status", "framework", "kind", "series", "domains", "participations__country"]
     search_fields = ["name", "location", "description"]
@@ -262,7 +266,8 @@ class ExerciseAdmin(PublishableAdmin):
 
 
 @admin.register(Policy)
-class PolicyAdmin(PublishableAdmin):
+class PolicyAdmin(ImportExportRecordsMixin, PublishableAdmin):
+    resource_classes = [PolicyResource]
     list_display = ["short_name", "kind", "signed_date", "legal_status", "status"]
     list_filter = ["status", "kind", "legal_status", "party_links__country"]
     search_fields = ["title", "short_name", "summary", "body"]
