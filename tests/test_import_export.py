@@ -4,12 +4,15 @@ import csv
 import datetime
 import html
 import io
+import os
 import re
+import tempfile
 
 import openpyxl
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from reversion.models import Version
 
@@ -109,6 +112,11 @@ def import_file(client, model, content, **kwargs):
     return confirm(client, model, response)
 
 
+def upload_was_discarded(response):
+    upload = response.context["form"].cleaned_data["import_file"]
+    return not os.path.exists(os.path.join(tempfile.gettempdir(), upload.tmp_storage_name))
+
+
 def counts():
     return {
         "exercises": Exercise.objects.count(),
@@ -150,6 +158,7 @@ def test_export_csv_holds_exactly_the_filtered_and_searched_rows(admin_client, w
     response = export(admin_client, Exercise, "framework__exact=sco-multilateral&q=peace")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
+    assert response.content.startswith("\ufeff".encode())  # so that Excel reads UTF-8
     assert re.match(r'attachment; filename="sco-exercises-\d{4}-\d\d-\d\d\.csv"',
                     response["Content-Disposition"])  # fmt: skip
     rows = csv_rows(response)
@@ -378,6 +387,7 @@ def test_row_error_is_reported_against_its_row_and_nothing_is_written(admin_clie
     ]
     assert message in text(response)
     assert response.context.get("confirm_form") is None  # nothing can be confirmed
+    assert upload_was_discarded(response)
     assert counts() == before
 
 
@@ -423,7 +433,9 @@ def test_bad_file_gets_a_clear_message(admin_client, content, name, fmt, message
 
 def test_confirming_the_same_preview_twice_imports_once(admin_client, sources):
     response = preview(admin_client, Exercise, NEW_AND_CHANGED)
+    assert not upload_was_discarded(response)  # kept for the confirmation
     first = confirm(admin_client, Exercise, response)
+    assert upload_was_discarded(response)
     assert first.status_code == 302 and first["Location"] == url(Exercise, "changelist")
     before = counts()
     second = confirm(admin_client, Exercise, response)
@@ -432,6 +444,34 @@ def test_confirming_the_same_preview_twice_imports_once(admin_client, sources):
     assert RevisionNote.objects.filter(kind="import").exclude(batch="").values(
         "batch"
     ).distinct().count() == 1  # fmt: skip
+
+
+def test_upload_previewed_in_another_session_cannot_be_confirmed(admin_client, sources):
+    response = preview(admin_client, Exercise, NEW_AND_CHANGED)
+    other = Client()
+    other.force_login(User.objects.create_superuser("other", "other@example.org", "pw"))
+    before = counts()
+    refused = confirm(other, Exercise, response)
+    assert refused.status_code == 302 and refused["Location"] == url(Exercise, "import")
+    assert counts() == before
+    assert confirm(admin_client, Exercise, response).status_code == 302  # its owner still can
+    assert Exercise.objects.filter(slug="peace-mission-2021").exists()
+
+
+def test_upload_kept_in_the_cache_between_preview_and_confirmation(admin_client, settings, sources):
+    """With several app servers (REDIS_URL set) the upload waits in the shared cache."""
+    from django.core.cache import cache
+
+    settings.IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
+    response = preview(admin_client, Exercise, NEW_AND_CHANGED)
+    cache.clear()  # expired, or the cache was restarted
+    before = counts()
+    expired = confirm(admin_client, Exercise, response)
+    assert expired.status_code == 302 and expired["Location"] == url(Exercise, "import")
+    assert counts() == before
+    response = preview(admin_client, Exercise, NEW_AND_CHANGED)
+    assert confirm(admin_client, Exercise, response).status_code == 302
+    assert Exercise.objects.filter(slug="peace-mission-2021").exists()
 
 
 def test_confirm_with_a_forged_file_name_is_refused(admin_client):
@@ -584,6 +624,10 @@ def test_editor_may_import_but_not_undo(client, world, sources):
 @pytest.mark.parametrize("fmt", [CSV, XLSX], ids=["csv", "xlsx"])
 def test_filtered_export_reimported_unchanged_changes_nothing(admin_client, world, fmt):
     world["pm2007"].citations.create(source=world["s2"], position=2, note="a note")
+    Exercise.objects.filter(pk=world["pm2007"].pk).update(
+        latitude="54.98", longitude="60.37", personnel_approximate=False,
+        description="Line one, with “quotes”; and a comma.\n\nЧебаркуль, =1+1\n",
+    )  # fmt: skip
     exported = export(admin_client, Exercise, "framework__exact=sco-multilateral", fmt=fmt)
     before = counts()
     name = "exercises.xlsx" if fmt == XLSX else "exercises.csv"
@@ -591,7 +635,18 @@ def test_filtered_export_reimported_unchanged_changes_nothing(admin_client, worl
     assert response.context["import_summary"] == "0 new, 0 update, 3 unchanged"
     assert "0 new, 0 update" in text(response)
     assert response.context.get("confirm_form") is None  # nothing to confirm
+    assert upload_was_discarded(response)
     assert counts() == before
+
+
+def test_text_starting_with_equals_stays_text_in_xlsx(admin_client, world):
+    Exercise.objects.filter(pk=world["pm2007"].pk).update(description="=SUM(1,2) is not a sum")
+    exported = export(admin_client, Exercise, "q=peace+mission+2007", fmt=XLSX)
+    sheet = openpyxl.load_workbook(io.BytesIO(exported.content)).active
+    cell = sheet.cell(row=2, column=HEADER.split(",").index("description") + 1)
+    assert (cell.value, cell.data_type) == ("=SUM(1,2) is not a sum", "s")
+    response = preview(admin_client, Exercise, exported.content, name="x.xlsx", fmt=XLSX)
+    assert response.context["import_summary"] == "0 new, 0 update, 1 unchanged"
 
 
 def test_policies_and_sources_round_trip_unchanged(admin_client, world):
@@ -625,6 +680,12 @@ def test_import_export_pages_have_no_inline_script_or_style(admin_client, source
         assert "<style" not in body
         assert not re.search(r"\sstyle=", body), page.request["PATH_INFO"]
         assert not re.search(r"\son[a-z]+=", body), page.request["PATH_INFO"]
+
+
+def test_values_from_the_file_are_escaped_on_the_page(admin_client):
+    response = preview(admin_client, Exercise, exercise_csv(bad_row(hosts="<script>x</script>")))
+    assert "<script>x" not in response.content.decode()
+    assert "&lt;SCRIPT&gt;X&lt;/SCRIPT&gt;" in response.content.decode()
 
 
 def test_theme_used_only_by_import_file_is_checked_against_all_themes(admin_client, world):

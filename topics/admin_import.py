@@ -13,9 +13,11 @@ first in the bases of an admin class, with `resource_classes` from topics/resour
   confirmation page that lists its records.
 """
 
+import io
 import logging
 import os
 
+import openpyxl
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -49,6 +51,24 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 # Uploads previewed in this session and not yet confirmed (their temporary names).
 SESSION_KEY = "topics_import_uploads"
 UNDONE_KINDS = {RevisionNote.Kind.REVERT, RevisionNote.Kind.DELETE}
+
+
+class TextSafeXLSX(base_formats.XLSX):
+    """XLSX in which text is always text: openpyxl writes a value starting with "=" as a
+    formula, which a spreadsheet evaluates and a re-import reads back empty."""
+
+    def export_data(self, dataset, **kwargs):
+        data = super().export_data(dataset, **kwargs)
+        book = openpyxl.load_workbook(io.BytesIO(data))
+        cells = (cell for row in book.active.iter_rows() for cell in row)
+        formulas = [cell for cell in cells if cell.data_type == "f"]
+        if not formulas:
+            return data
+        for cell in formulas:
+            cell.data_type = "s"
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return buffer.getvalue()
 
 
 class RecordImportForm(ImportForm):
@@ -134,11 +154,13 @@ def undo_of(records):
 
 
 class ImportExportRecordsMixin(ImportExportMixin):
-    formats = [base_formats.CSV, base_formats.XLSX]
+    formats = [base_formats.CSV, TextSafeXLSX]
     # The plain export form: the selectable-fields one needs inline JavaScript and styles,
     # which the admin's Content Security Policy blocks.
     export_form_class = ExportForm
     import_form_class = RecordImportForm
+    # A byte-order mark, so that Excel opens the CSV as UTF-8 (imports skip it).
+    to_encoding = "utf-8-sig"
     import_template_name = "admin/topics/import_export/import.html"
     import_export_change_list_template = "admin/topics/import_export/change_list.html"
 
@@ -227,14 +249,20 @@ class ImportExportRecordsMixin(ImportExportMixin):
         response = super().import_action(request, **kwargs)
         if isinstance(response, TemplateResponse):
             context = response.context_data
-            # List the columns an import reads: the publication state is export-only.
-            resource = self.get_import_resource_classes(request)[0]
-            columns = [field.column_name for field in resource().get_import_fields()
-                       if not field.readonly]  # fmt: skip
-            context["fields_list"] = [(resource.get_display_name(), columns)]
+            context["fields_list"] = self.import_columns(request)
             if context.get("result"):
                 self.describe_result(request, context)
+                upload = context["form"].cleaned_data.get("import_file")
+                if not context.get("confirm_form") and upload is not None:
+                    self.discard_upload(upload.tmp_storage_name)
         return response
+
+    def import_columns(self, request):
+        """List the columns an import reads: the publication state is export-only."""
+        resource = self.get_import_resource_classes(request)[0]
+        columns = [field.column_name for field in resource().get_import_fields()
+                   if not field.readonly]  # fmt: skip
+        return [(resource.get_display_name(), columns)]
 
     def describe_result(self, request, context):
         """Add the summary and the row-by-row messages the templates show."""
@@ -264,6 +292,13 @@ class ImportExportRecordsMixin(ImportExportMixin):
             self.forget_upload(request, context["confirm_form"].initial["import_file_name"])
             context["confirm_form"] = None
             context["nothing_to_import"] = True
+
+    def discard_upload(self, name):
+        """Delete an upload that will not be confirmed (django-import-export leaves it)."""
+        try:
+            self.get_tmp_storage_class()(name=os.path.basename(name)).remove()
+        except OSError:
+            pass
 
     def forget_upload(self, request, name):
         """Remove a previewed upload from the session; return whether it was there."""
@@ -299,11 +334,11 @@ class ImportExportRecordsMixin(ImportExportMixin):
         )
         try:
             data = storage.read()
-            storage.remove()
         except OSError:
             data = None
         if data is None:
             return self.import_expired(request)
+        self.discard_upload(name)
         dataset = input_format.create_dataset(data)
         result = self.process_dataset(dataset, form, request, **kwargs)
         if result.has_errors() or result.has_validation_errors():
@@ -312,7 +347,10 @@ class ImportExportRecordsMixin(ImportExportMixin):
                 **self.admin_site.each_context(request),
                 "title": "Import",
                 "opts": self.opts,
-                "form": self.create_import_form(request),
+                "form": self.get_import_form_class(request)(
+                    formats, self.get_import_resource_classes(request)
+                ),
+                "fields_list": self.import_columns(request),
                 "result": result,
                 "import_error_display": self.import_error_display,
             }
