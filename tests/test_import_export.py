@@ -450,8 +450,11 @@ def test_row_error_is_reported_against_its_row_and_nothing_is_written(admin_clie
         (Source, "key,title,url,accessed\nnew,New,https://example.org/n,2024-05\n",
          "Row 2, accessed: '2024-05' is not a full date (use YYYY-MM-DD)"),
         (Source, "key,title,url\nnew,New,not a url\n", "Row 2, url: Enter a valid URL."),
+        (Policy, "slug,summary\nshanghai-convention," + "x" * 501 + "\n",
+         "Row 2, summary: Ensure this value has at most 500 characters (it has 501)."),
     ],
-    ids=["unknown-party", "in-force-before-signed", "partial-accessed-date", "bad-url"],
+    ids=["unknown-party", "in-force-before-signed", "partial-accessed-date", "bad-url",
+         "summary-too-long"],
 )  # fmt: skip
 def test_policy_and_source_row_errors(admin_client, model, content, message):
     before = counts()

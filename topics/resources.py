@@ -525,6 +525,15 @@ class RecordResource(resources.ModelResource):
             self.first_row_of[key] = number
         for column, message in self.link_problems(instance):
             errors.setdefault(column, []).append(message)
+        for field in instance._meta.concrete_fields:
+            # The model does not enforce a TextField's max_length; the admin form does.
+            value = getattr(instance, field.attname)
+            if field.get_internal_type() == "TextField" and field.max_length and value:
+                if len(value) > field.max_length:
+                    errors.setdefault(field.name, []).append(
+                        f"Ensure this value has at most {field.max_length} characters "
+                        f"(it has {len(value)})."
+                    )
         if errors:
             raise ValidationError(errors)
 
