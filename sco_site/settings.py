@@ -281,3 +281,16 @@ LOGGING = {
 # Serve static files straight from the source folders while developing/testing.
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+
+# Admin import and export of exercises, policies and sources (django-import-export;
+# see topics/admin_import.py). An import runs in one transaction, rolled back whole
+# on any error; blank spreadsheet lines are skipped. Between the preview and the
+# confirmation the upload waits in a temporary file, or in Redis when several app
+# servers share the work (a temporary file is only on the server that received it).
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
+IMPORT_EXPORT_TMP_STORAGE_CLASS = (
+    "import_export.tmp_storages.CacheStorage"
+    if REDIS_URL
+    else "import_export.tmp_storages.TempFolderStorage"
+)

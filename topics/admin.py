@@ -4,6 +4,7 @@ from django.contrib.contenttypes.admin import GenericTabularInline
 from django.db import models
 from django.db.models import Count
 
+from .admin_import import ImportExportRecordsMixin
 from .editing import CitationFormSet, PublishableAdmin, RecordAdmin
 from .markdown import cited_keys
 from .models import (
@@ -26,6 +27,7 @@ from .models import (
     TopicCountry,
     TopicTheme,
 )
+from .resources import ExerciseResource, PolicyResource, SourceResource
 
 admin.site.site_header = "SCO Military Cooperation Reference"
 admin.site.site_title = "SCO Reference admin"
@@ -170,7 +172,8 @@ class ExerciseSeriesAdmin(PublishableAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(RecordAdmin):
+class SourceAdmin(ImportExportRecordsMixin, RecordAdmin):
+    resource_classes = [SourceResource]
     list_display = ["title", "publisher", "published_date", "key", "url"]
     list_filter = ["publisher"]
     search_fields = ["title", "publisher", "author", "url", "key"]
@@ -189,7 +192,8 @@ class DomainAdmin(admin.ModelAdmin):
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(PublishableAdmin):
+class ExerciseAdmin(ImportExportRecordsMixin, PublishableAdmin):
+    resource_classes = [ExerciseResource]
     list_display = ["name", "start_date", "series", "framework", "kind", "personnel", "status"]
     list_filter = ["status", "framework", "kind", "series", "domains", "participations__country"]
     search_fields = ["name", "location", "description"]
@@ -222,7 +226,8 @@ class ExerciseAdmin(PublishableAdmin):
 
 
 @admin.register(Policy)
-class PolicyAdmin(PublishableAdmin):
+class PolicyAdmin(ImportExportRecordsMixin, PublishableAdmin):
+    resource_classes = [PolicyResource]
     list_display = ["short_name", "kind", "signed_date", "legal_status", "status"]
     list_filter = ["status", "kind", "legal_status", "party_links__country"]
     search_fields = ["title", "short_name", "summary", "body"]
