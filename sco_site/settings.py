@@ -294,3 +294,7 @@ IMPORT_EXPORT_TMP_STORAGE_CLASS = (
     if REDIS_URL
     else "import_export.tmp_storages.TempFolderStorage"
 )
+
+# History compare (django-reversion-compare): a foreign key has changed when it points
+# at another record, not when anything else in the version changed.
+REVERSION_COMPARE_FOREIGN_OBJECTS_AS_ID = True

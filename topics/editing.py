@@ -16,6 +16,7 @@
 - a record is published only with at least one source.
 """
 
+import datetime
 import html
 
 import reversion
@@ -30,6 +31,7 @@ from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.formats import localize
+from django.utils.functional import cached_property
 from django.utils.timezone import template_localtime
 from reversion_compare.admin import CompareVersionAdmin
 
@@ -40,6 +42,10 @@ from .models import Citation, Country, Membership, Publishable, RevisionNote
 
 # Records that are factual claims and must cite a source before readers see them.
 NEEDS_SOURCE = {"exercise", "policy", "topic"}
+
+
+# The change form's own fields, which are not the record's.
+OWN_FIELDS = {"change_reason", "edit_token"}
 
 
 # Forms ------------------------------------------------------------------------
@@ -61,6 +67,12 @@ class RecordForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["edit_token"] = edit_token(self.instance)
+
+    @cached_property
+    def changed_data(self):
+        # The token and the reason are not the record's data: keep them out of the
+        # "Changed …" message that history shows.
+        return [name for name in super().changed_data if name not in OWN_FIELDS]
 
     def clean(self):
         cleaned = super().clean()
@@ -121,6 +133,7 @@ class RecordForm(forms.ModelForm):
                 mine = getattr(mine, "pk", mine)
             else:
                 continue
+            before, after, mine = (comparable(value) for value in (before, after, mine))
             if opened is not None and before == after:
                 continue
             if opened is None and mine == after:
@@ -157,6 +170,13 @@ class RecordForm(forms.ModelForm):
         except ValueError:
             return None
         return Version.objects.get_for_object(record).filter(pk=pk).first()
+
+
+def comparable(value):
+    """Compare date-times to the second: the admin's widgets drop microseconds."""
+    if isinstance(value, datetime.datetime):
+        return value.replace(microsecond=0)
+    return value
 
 
 def current_pks(record, name):
@@ -241,9 +261,6 @@ def valid_keys(field, values):
     return kept
 
 
-OWN_FIELDS = {"change_reason", "edit_token"}
-
-
 # Admin base -------------------------------------------------------------------
 
 
@@ -251,6 +268,7 @@ class RecordAdmin(CompareVersionAdmin):
     """Base admin of every content record: history, reasons, stale-form refusal, roles."""
 
     form = RecordForm
+    compare_exclude = ["created_at", "updated_at"]  # every save moves them
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     history_latest_first = True
 
@@ -348,6 +366,10 @@ class RecordAdmin(CompareVersionAdmin):
             raise PermissionDenied
         return super().recoverlist_view(request, extra_context)
 
+    def compare_view(self, request, object_id, extra_context=None):
+        context = {"can_restore": self.has_restore_permission(request), **(extra_context or {})}
+        return super().compare_view(request, object_id, context)
+
     def history_view(self, request, object_id, extra_context=None):
         context = {"can_restore": self.has_restore_permission(request), **(extra_context or {})}
         return super().history_view(request, object_id, context)
@@ -420,7 +442,7 @@ def record_bulk_change(request, records, reason):
 def publish(modeladmin, request, queryset):
     refused = list(lacking_sources(queryset))
     ids = [record.pk for record in queryset.exclude(pk__in=[r.pk for r in refused])]
-    now = timezone.now()
+    now = timezone.now().replace(microsecond=0)  # as the admin's widgets show it
     with transaction.atomic():
         # update() sends no save signals: move the content version by hand, first.
         bump_content_version()

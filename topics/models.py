@@ -67,7 +67,8 @@ class Publishable(models.Model):
 
     def save(self, *args, **kwargs):
         if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
+            # To the second, as the admin's widgets show it.
+            self.published_at = timezone.now().replace(microsecond=0)
         super().save(*args, **kwargs)
 
     @property
