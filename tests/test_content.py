@@ -3,9 +3,11 @@
 import re
 
 import pytest
+import yaml
 
+from topics.bundle.loading import load_content
+from topics.bundle.reading import CONTENT_DIR, ContentError, read_bundle
 from topics.dates import parse_partial_date
-from topics.loader import CONTENT_DIR, read_bundle
 from topics.markdown import cited_keys
 
 pytestmark = pytest.mark.django_db
@@ -25,20 +27,28 @@ OBSERVERS_AND_PARTNERS = {
 
 
 @pytest.fixture(scope="module")
-def bundle(django_db_blocker):
-    with django_db_blocker.unblock():
-        # read_bundle validates every reference and raises on any problem.
-        return read_bundle(CONTENT_DIR)
+def bundle():
+    # Only the files' structure: each test below checks its own rule, so it can fail
+    # on its own (test_bundled_content_passes_every_check runs the loader's checks).
+    return read_bundle(CONTENT_DIR)
 
 
 def data(bundle, kind):
-    return [entry.data for entry in bundle[kind]]
+    return [entry.data for entry in bundle.entries[kind]]
 
 
 def words(markdown_text):
     text = re.sub(r"\[@[a-z0-9-]+\]", "", markdown_text)
     text = re.sub(r"\]\([^)]*\)", "]", text)  # link targets are not words
     return re.findall(r"[A-Za-z0-9][A-Za-z0-9’'\-.,%]*", text)
+
+
+def test_bundled_content_passes_every_check():
+    try:
+        report = load_content(path=CONTENT_DIR, check=True)
+    except ContentError as error:
+        pytest.fail("\n".join(error.problems))
+    assert report.valid.startswith("12 themes, 590 sources")
 
 
 def test_minimum_counts(bundle):
@@ -177,3 +187,33 @@ def test_internal_links_in_text_resolve(bundle):
     for text in texts:
         for section, slug in re.findall(r"\]\(/([a-z]+)/([a-z0-9-]+)/(?:#[^)]*)?\)", text):
             assert slug in known[section], f"/{section}/{slug}/"
+
+
+def format_doc_examples():
+    """Return {kind: the first record of its example} from docs/content-format.md."""
+    text = (CONTENT_DIR.parent.parent / "docs" / "content-format.md").read_text()
+    examples = {}
+    for kind, block in re.findall(
+        r"^## (\w+)[^\n]*\n```(?:yaml|markdown)\n(.*?)```", text, re.M | re.S
+    ):
+        if kind == "topics":
+            front = block.split("---\n")[1]
+            examples[kind] = yaml.safe_load(front)
+        else:
+            examples[kind] = yaml.safe_load(block)[kind][0]
+    return examples
+
+
+def test_the_format_doc_shows_every_key_of_every_kind_in_export_order():
+    from topics.bundle.fields import Rows
+    from topics.bundle.shapes import SHAPES
+
+    examples = format_doc_examples()
+    assert examples.keys() == SHAPES.keys()
+    for kind, shape in SHAPES.items():
+        keys = [field.key for field in shape.fields if field.key != "body" or kind != "topics"]
+        assert list(examples[kind]) == keys, kind
+        for rows in (f for f in shape.fields if isinstance(f, Rows) and not f.flat):
+            for item in examples[kind][rows.key]:
+                if isinstance(item, dict):
+                    assert set(item) <= {field.key for field in rows.fields}, (kind, rows.key)

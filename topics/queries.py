@@ -1,4 +1,4 @@
-"""Querysets shared by the views, the reader downloads and the backup exporter.
+"""Querysets shared by the views and the reader downloads.
 
 Each helper fetches everything its caller shows in a fixed number of queries.
 
@@ -28,11 +28,6 @@ from .models import (
 )
 
 CITATIONS = Prefetch("citations", queryset=Citation.objects.select_related("source"))
-# Every participation, draft countries' included: for the backup exporter only.
-# Reader pages use published_participations().
-PARTICIPATIONS = Prefetch(
-    "participations", queryset=Participation.objects.select_related("country")
-)
 
 
 def published_themes(model):

@@ -1,15 +1,23 @@
-from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+"""Load the content files (topics/content/) into the database.
 
-from topics.cache import bump_content_version
-from topics.loader import CONTENT_DIR, ContentError, apply_bundle, read_bundle
+Run by `make run` and every deploy. Once a database has been seeded, the
+database is the truth: this creates what is new in the files and updates what
+the project corrected there, but never re-creates a record an editor deleted
+and never overwrites one an editor changed; it says per record what it kept and
+why. The work is `topics.bundle.loading.load_content()`.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from topics.bundle.loading import load_content
+from topics.bundle.reading import CONTENT_DIR, ContentError
 
 
 class Command(BaseCommand):
     help = (
-        "Load the bundled content files (topics/content/) in one transaction: "
-        "validate everything first, create what is missing, update what changed, "
-        "and never overwrite a record an editor has changed since it was loaded."
+        "Load the content files in one transaction: check everything first, create what "
+        "is new, update what changed in the files, and keep every record an editor "
+        "changed or deleted."
     )
 
     def add_arguments(self, parser):
@@ -18,39 +26,49 @@ class Command(BaseCommand):
             "--check", action="store_true", help="Only validate the files; change nothing."
         )
         parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Say exactly what would be created, updated and kept; change nothing.",
+        )
+        parser.add_argument(
             "--restore",
             action="store_true",
-            help="Restore a backup made by export_content: load every record as it was, "
-            "without the editorial rules for bundled content (e.g. drafts with no source yet).",
+            help="Restore a backup made by export_content into an empty database, as it "
+            "was: ids, times, drafts with no source yet, and what the loader remembers.",
+        )
+        parser.add_argument(
+            "--wait",
+            type=float,
+            default=300,
+            metavar="SECONDS",
+            help="How long to wait for another load_content to finish (default 300).",
         )
 
-    def handle(self, *args, path, check, restore, **options):
+    def handle(self, *args, path, check, dry_run, restore, wait, verbosity, **options):
+        def log(message, level=1):
+            if verbosity >= level:
+                self.stdout.write(message)
+
         try:
-            bundle = read_bundle(path, strict=not restore)
-            if check:
-                counts = ", ".join(f"{len(v)} {k}" for k, v in bundle.items())
-                self.stdout.write(self.style.SUCCESS(f"Content is valid: {counts}."))
-                return
-            with transaction.atomic():
-                report = apply_bundle(bundle)
-                # Bulk writes send no signals: make every cached page stale once committed.
-                transaction.on_commit(bump_content_version)
+            report = load_content(
+                path=path, check=check, dry_run=dry_run, restore=restore, wait=wait, log=log
+            )
         except ContentError as error:
             for problem in error.problems:
                 self.stderr.write(f"  {problem}")
             raise CommandError(
-                f"{len(error.problems)} problem(s) in the content files; nothing was changed."
+                f"{len(error.problems)} problem(s) found; nothing was changed."
             ) from None
-        self.stdout.write(self.style.SUCCESS(summary(report)))
-        for label in report.kept:
-            self.stdout.write(f"  kept the editor's version of {label}")
-
-
-def summary(report):
-    def total(counts):
-        return sum(counts.values())
-
-    return (
-        f"Content loaded: {total(report.created)} created, {total(report.updated)} updated, "
-        f"{total(report.unchanged)} unchanged, {len(report.kept)} kept as edited in the admin."
-    )
+        if verbosity >= 1 and not check:
+            # What was done is detail; what would be done is the point of a dry run.
+            detail = 1 if dry_run else 2
+            prefix = "would " if dry_run else ""
+            for line in report.changes:
+                log(f"  {prefix}{line}", detail)
+            for diff in report.diffs:
+                log(diff, 2)
+            for line in report.notes:
+                log(f"  {line}")
+            for line in report.kept:
+                log(f"  {line}")
+        log(self.style.SUCCESS(report.summary()))
