@@ -216,7 +216,6 @@ def test_malformed_admin_posts_are_refused(client, world):
     assert weird.status_code in (200, 400, 403)
 
 
-
 # Client address behind proxies ------------------------------------------------
 
 LOGIN_URL = "/admin/login/?next=/admin/"

@@ -749,9 +749,7 @@ class BundleState(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["kind", "key"], name="bundle_state_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="bundle_state_unique")]
 
     def __str__(self):
         return f"{self.kind}:{self.key}"
