@@ -10,10 +10,13 @@ import shutil
 import subprocess
 import sys
 
-import pytest
-from django.conf import settings
-
-from .test_load_content_lock import ROOT, environment, manage
+from .test_load_content_lock import (
+    ON_POSTGRESQL,
+    ROOT,
+    environment,
+    manage,
+    scratch_postgres_database,
+)
 
 SLUG = "peace-mission-2007"
 OLD_PLACE = "field phase at the Chebarkul training ground"
@@ -86,31 +89,7 @@ def test_an_edit_during_a_load_is_kept_on_sqlite(tmp_path):
     edit_while_loading(f"sqlite:///{tmp_path / 'edit.sqlite3'}", tmp_path)
 
 
-@pytest.mark.skipif(
-    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
-    reason="DATABASE_URL is not PostgreSQL",
-)
+@ON_POSTGRESQL
 def test_an_edit_during_a_load_is_kept_on_postgresql(tmp_path):
-    import psycopg
-
-    config = settings.DATABASES["default"]
-    name = f"{config['NAME']}_edit_test"
-    server = {
-        "host": config["HOST"] or None,
-        "port": config["PORT"] or None,
-        "user": config["USER"] or None,
-        "password": config["PASSWORD"] or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        password = f":{config['PASSWORD']}" if config["PASSWORD"] else ""
-        url = (
-            f"postgres://{config['USER']}{password}@{config['HOST'] or 'localhost'}:"
-            f"{config['PORT'] or 5432}/{name}"
-        )
+    with scratch_postgres_database("edit_test") as (url, _):
         edit_while_loading(url, tmp_path)
-    finally:
-        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

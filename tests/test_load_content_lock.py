@@ -5,6 +5,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -73,15 +74,13 @@ def test_two_loads_at_once_on_sqlite(tmp_path):
         assert db.execute(COUNTS).fetchone() == (35, ENTRIES, ENTRIES)
 
 
-@pytest.mark.skipif(
-    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
-    reason="DATABASE_URL is not PostgreSQL",
-)
-def test_two_loads_at_once_on_postgresql():
+@contextmanager
+def scratch_postgres_database(suffix):
+    """Yield (URL, psycopg connection arguments) of a new PostgreSQL database, dropped after."""
     import psycopg
 
     config = settings.DATABASES["default"]
-    name = f"{config['NAME']}_lock_test"
+    name = f"{config['NAME']}_{suffix}"
     server = {
         "host": config["HOST"] or None,
         "port": config["PORT"] or None,
@@ -97,10 +96,24 @@ def test_two_loads_at_once_on_postgresql():
             f"postgres://{config['USER']}{password}@{config['HOST'] or 'localhost'}:"
             f"{config['PORT'] or 5432}/{name}"
         )
-        first, second = load_twice_at_once(url)
-        check(first, second)
-        with psycopg.connect(dbname=name, **server) as db:
-            assert db.execute(COUNTS).fetchone() == (35, ENTRIES, ENTRIES)
+        yield url, {"dbname": name, **server}
     finally:
         with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+ON_POSTGRESQL = pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+    reason="DATABASE_URL is not PostgreSQL",
+)
+
+
+@ON_POSTGRESQL
+def test_two_loads_at_once_on_postgresql():
+    import psycopg
+
+    with scratch_postgres_database("lock_test") as (url, connection):
+        first, second = load_twice_at_once(url)
+        check(first, second)
+        with psycopg.connect(**connection) as db:
+            assert db.execute(COUNTS).fetchone() == (35, ENTRIES, ENTRIES)
