@@ -280,8 +280,8 @@ class DateTime(Field):
         return value.isoformat() if value else None
 
 
-class Ref(Field):
-    """A foreign key, written as the natural key of the record it points to."""
+class Related(Field):
+    """A field pointing at other records, written by their natural keys."""
 
     def bind(self, model):
         super().bind(model)
@@ -289,6 +289,10 @@ class Ref(Field):
         self.target_key = NATURAL_KEYS[self.target]
         self.deferred = self.target is model
         return self
+
+
+class Ref(Related):
+    """A foreign key, written as the natural key of the record it points to."""
 
     def load(self, raw, entry, context):
         if raw is None:
@@ -313,15 +317,8 @@ class Ref(Field):
         return []
 
 
-class RefSet(Field):
+class RefSet(Related):
     """A many-to-many field, written as a sorted list of natural keys."""
-
-    def bind(self, model):
-        super().bind(model)
-        self.target = self.model_field.related_model
-        self.target_key = NATURAL_KEYS[self.target]
-        self.deferred = self.target is model
-        return self
 
     def load(self, raw, entry, context):
         if raw is None:
