@@ -118,6 +118,7 @@ def test_publisher_reverts_to_an_earlier_version_with_its_rows(publisher, world)
 def test_deleted_exercise_is_recovered_with_participants_and_citations(publisher, world):
     exercise = world["pm2007"]
     pk = exercise.pk
+    assert list(world["article"].exercises.all()) == [exercise]
     response = publisher.post(admin_url(Exercise, "delete", pk), {"post": "yes"})
     assert response.status_code == 302
     assert not Exercise.objects.filter(pk=pk).exists()
@@ -131,6 +132,8 @@ def test_deleted_exercise_is_recovered_with_participants_and_citations(publisher
     exercise = Exercise.objects.get(pk=pk)
     assert sorted(p.country.iso_code for p in exercise.participations.all()) == ["CN", "KZ", "RU"]
     assert [c.source.title for c in exercise.citations.all()] == ["Xinhua report"]
+    # The topic's link to it, held on the topic's side, is back too.
+    assert list(world["article"].exercises.all()) == [exercise]
     assert Client().get("/exercises/peace-mission-2007/").status_code == 200
 
 

@@ -33,10 +33,18 @@ from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.functional import cached_property
 from django.utils.timezone import template_localtime
+from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
 from .cache import bump_content_version
-from .history import delete_with_snapshot, edit_token, new_batch, save_version, versions_after
+from .history import (
+    delete_with_snapshot,
+    edit_token,
+    new_batch,
+    restore_incoming_links,
+    save_version,
+    versions_after,
+)
 from .markdown import cited_keys
 from .models import Citation, Country, Membership, Publishable, RevisionNote
 
@@ -359,7 +367,14 @@ class RecordAdmin(CompareVersionAdmin):
     def recover_view(self, request, version_id, extra_context=None):
         if not self.has_restore_permission(request):
             raise PermissionDenied
-        return super().recover_view(request, version_id, extra_context)
+        response = super().recover_view(request, version_id, extra_context)
+        if request.method == "POST" and response.status_code == 302:
+            # Links held by other records (a topic's exercises) are not in the record's
+            # own version: the deletion noted them.
+            version = Version.objects.filter(pk=version_id).first()
+            if version is not None:
+                restore_incoming_links(version)
+        return response
 
     def recoverlist_view(self, request, extra_context=None):
         if not self.has_restore_permission(request):

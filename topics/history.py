@@ -71,14 +71,22 @@ def new_batch():
 
 
 @contextmanager
-def revision(*, kind=RevisionNote.Kind.EDIT, reason="", user=None, batch="", comment=""):
+def revision(
+    *, kind=RevisionNote.Kind.EDIT, reason="", user=None, batch="", comment="", incoming_links=None
+):
     """Open a revision; records added inside it (by save() or `reversion.add_to_revision`)
     are kept as one version each, with who, why and which batch."""
     with reversion.create_revision(manage_manually=False):
         if user is not None and user.is_authenticated:
             reversion.set_user(user)
         reversion.set_comment(comment or reason or RevisionNote.Kind(kind).label)
-        reversion.add_meta(RevisionNote, kind=kind, reason=reason[:300], batch=batch)
+        reversion.add_meta(
+            RevisionNote,
+            kind=kind,
+            reason=reason[:300],
+            batch=batch,
+            incoming_links=incoming_links or {},
+        )
         yield
 
 
@@ -192,5 +200,46 @@ def delete_with_snapshot(record, *, user=None, reason="", batch=""):
     django-reversion saves no version of a deleted object, so the snapshot is
     taken first; the admin's "Recover deleted" list then offers it.
     """
-    save_version(record, kind=RevisionNote.Kind.DELETE, user=user, reason=reason, batch=batch)
+    save_version(
+        record,
+        kind=RevisionNote.Kind.DELETE,
+        user=user,
+        reason=reason,
+        batch=batch,
+        incoming_links=incoming_links(record),
+    )
     record.delete()
+
+
+def incoming_links(record):
+    """Return the many-to-many links other records hold to `record`, by field."""
+    links = {}
+    for relation in record._meta.related_objects:
+        if relation.many_to_many and relation.related_model in RECORD_MODELS:
+            field = relation.field
+            ids = list(
+                field.model._default_manager.filter(**{field.name: record}).values_list(
+                    "pk", flat=True
+                )
+            )
+            if ids:
+                links[f"{field.model._meta.label_lower}.{field.name}"] = ids
+    return links
+
+
+def restore_incoming_links(version):
+    """Put back the links recorded when `version`'s record was deleted (see above)."""
+    note = RevisionNote.objects.filter(revision_id=version.revision_id).first()
+    record = version._model._default_manager.filter(pk=version.object_id).first()
+    if note is None or record is None:
+        return 0
+    restored = 0
+    for path, ids in note.incoming_links.items():
+        label, name = path.rsplit(".", 1)
+        model = next((m for m in RECORD_MODELS if m._meta.label_lower == label), None)
+        if model is None:
+            continue
+        for other in model._default_manager.filter(pk__in=ids):
+            getattr(other, name).add(record)
+            restored += 1
+    return restored

@@ -727,6 +727,10 @@ class RevisionNote(models.Model):
         "change log.",
     )
     batch = models.CharField(max_length=64, blank=True, db_index=True)
+    # For a deletion: the other records' links to the deleted one (e.g. topics that
+    # discussed an exercise), {"topics.topic.exercises": [topic ids]}, which live on
+    # the other records' side and are put back when the record is recovered.
+    incoming_links = models.JSONField(default=dict, blank=True)
 
     def __str__(self):
         return self.reason or self.get_kind_display()
