@@ -1,11 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from topics.cache import cached_for_readers
-from topics.sitemaps import SITEMAPS
+from topics.sitemaps import SITEMAPS, sitemap
 from topics.views import content_health
 
 from . import views
@@ -23,7 +21,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path(
         "sitemap.xml",
-        cached_for_readers(sitemap),
+        sitemap,
         {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),

@@ -6,7 +6,7 @@ from django.template import loader
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
-from topics.cache import cache_status
+from topics.page_cache import cache_status
 
 from .middleware import current_request_id
 

@@ -123,13 +123,10 @@ def drafts(world):
     series, so every reader page that shows vocabulary has something to leak.
     """
     from topics.models import (
-        ExerciseTheme,
         Participation,
         PolicyParty,
-        PolicyTheme,
-        SeriesTheme,
+        ThemeLink,
         TopicCountry,
-        TopicTheme,
     )
 
     due = timezone.now() + datetime.timedelta(days=30)
@@ -143,21 +140,21 @@ def drafts(world):
     Participation.objects.create(exercise=w["pm2007"], country=ruritania, role="host")
     Participation.objects.create(exercise=w["pm2007"], country=freedonia, role="observer")
     Participation.objects.create(exercise=w["pm2018"], country=ruritania, role="participant")
-    ExerciseTheme.objects.create(exercise=w["pm2007"], theme=space)
-    ExerciseTheme.objects.create(exercise=w["joint_sea"], theme=arctic)
+    ThemeLink.objects.create(record=w["pm2007"], theme=space)
+    ThemeLink.objects.create(record=w["joint_sea"], theme=arctic)
     for exercise, series in ((w["joint_sea"], sea_guardian), (w["tianshan"], mountain_watch)):
         exercise.series = series
         exercise.save()
     PolicyParty.objects.create(policy=w["convention"], country=ruritania)
     PolicyParty.objects.create(policy=w["border_agreement"], country=freedonia)
-    PolicyTheme.objects.create(policy=w["convention"], theme=space)
-    PolicyTheme.objects.create(policy=w["border_agreement"], theme=arctic)
+    ThemeLink.objects.create(record=w["convention"], theme=space)
+    ThemeLink.objects.create(record=w["border_agreement"], theme=arctic)
     for country in (w["cn"], ruritania, freedonia):
         TopicCountry.objects.create(topic=w["article"], country=country)
     for theme in (space, arctic):
-        TopicTheme.objects.create(topic=w["article"], theme=theme)
-        SeriesTheme.objects.create(series=w["pm"], theme=theme)
-    SeriesTheme.objects.create(series=w["pm"], theme=w["ct"])
+        ThemeLink.objects.create(record=w["article"], theme=theme)
+        ThemeLink.objects.create(record=w["pm"], theme=theme)
+    ThemeLink.objects.create(record=w["pm"], theme=w["ct"])
     added = dict(space=space, arctic=arctic, ruritania=ruritania, freedonia=freedonia)
     return {**world, **added, "sea_guardian": sea_guardian, "mountain_watch": mountain_watch}
 
@@ -169,11 +166,11 @@ def _empty_cache():
     rolled-back transaction hands out the same content version numbers again."""
     from django.core.cache import cache
 
-    from topics import cache as page_cache
+    from topics import content_version, page_cache
 
     def forget():
         cache.clear()
-        page_cache.forget_schedule()
+        content_version.forget_schedule()
         page_cache.bypass.reset()
 
     forget()

@@ -9,18 +9,15 @@ from topics.models import (
     Domain,
     Exercise,
     ExerciseSeries,
-    ExerciseTheme,
     Membership,
     Participation,
     Policy,
     PolicyParty,
-    PolicyTheme,
-    SeriesTheme,
     Source,
     Theme,
+    ThemeLink,
     Topic,
     TopicCountry,
-    TopicTheme,
 )
 
 _seq = itertools.count(1)
@@ -58,7 +55,7 @@ def series(name="Peace Mission", *, themes=(), **kwargs):
     defaults = {"slug": name.lower().replace(" ", "-"), "status": "published"}
     obj = ExerciseSeries.objects.create(name=name, **{**defaults, **kwargs})
     for t in themes:
-        SeriesTheme.objects.create(series=obj, theme=t)
+        ThemeLink.objects.create(record=obj, theme=t)
     return obj
 
 
@@ -80,7 +77,7 @@ def exercise(
         for c in countries:
             Participation.objects.create(exercise=obj, country=c, role=role)
     for t in themes:
-        ExerciseTheme.objects.create(exercise=obj, theme=t)
+        ThemeLink.objects.create(record=obj, theme=t)
     if domains:
         obj.domains.set(Domain.objects.filter(slug__in=domains))
     return obj
@@ -98,7 +95,7 @@ def policy(short_name, signed, *, parties=(), themes=(), **kwargs):
     for c in parties:
         PolicyParty.objects.create(policy=obj, country=c)
     for t in themes:
-        PolicyTheme.objects.create(policy=obj, theme=t)
+        ThemeLink.objects.create(record=obj, theme=t)
     return obj
 
 
@@ -110,7 +107,7 @@ def topic(title, body="Body text.", *, themes=(), countries=(), **kwargs):
     }
     obj = Topic.objects.create(title=title, body=body, **{**defaults, **kwargs})
     for t in themes:
-        TopicTheme.objects.create(topic=obj, theme=t)
+        ThemeLink.objects.create(record=obj, theme=t)
     for c in countries:
         TopicCountry.objects.create(topic=obj, country=c)
     return obj

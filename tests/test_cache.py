@@ -3,14 +3,14 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
-from topics import cache as page_cache
+from topics import content_version, page_cache
 from topics.models import ContentVersion, Exercise
 
 from . import factories as f
@@ -75,28 +75,28 @@ def test_bulk_publish_in_the_admin_is_visible_at_once(client, world):
 def test_a_bulk_update_is_visible_once_the_version_is_bumped(client, world):
     assert "Tianshan-I" in text(client, "/exercises/")
     Exercise.objects.filter(pk=world["tianshan"].pk).update(status="draft")  # sends no signal
-    page_cache.bump_content_version()
+    content_version.bump_content_version()
     assert "Tianshan-I" not in text(client, "/exercises/")
 
 
 def test_the_version_moves_in_the_edit_transaction_and_rolls_back_with_it(world):
     from django.db import transaction
 
-    before = page_cache.content_version()
+    before = content_version.content_version()
     with pytest.raises(RuntimeError), transaction.atomic():
         world["pm2007"].save()
-        assert page_cache.content_version() == before + 1  # same transaction: already moved
+        assert content_version.content_version() == before + 1  # same transaction: already moved
         raise RuntimeError("roll back")
-    assert page_cache.content_version() == before
+    assert content_version.content_version() == before
     assert ContentVersion.objects.get(pk=1).number == before
 
 
 def test_records_no_page_shows_leave_the_version_alone(world):
     from topics.models import BundleState
 
-    before = page_cache.content_version()
+    before = content_version.content_version()
     BundleState.objects.create(kind="exercise", key="x", bundle_hash="a", loaded_hash="b")
-    assert page_cache.content_version() == before
+    assert content_version.content_version() == before
 
 
 class SwitchableCache(LocMemCache):
@@ -131,7 +131,7 @@ def test_an_edit_made_while_the_cache_is_down_is_seen_once_it_is_back(client, wo
     page_cache.bypass.reset()  # the bypass time is over: the cache is used again
     assert "(edited during the outage)" in text(client, "/exercises/")
     assert "(edited during the outage)" in text(client, "/exercises/")
-    assert [r.getMessage() for r in caplog.records if r.name == "topics.cache"] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "topics.page_cache"] == [
         "page cache unreachable (ConnectionError: cache is down); "
         f"serving pages without it for {page_cache.BYPASS_SECONDS} s"
     ]
@@ -199,9 +199,9 @@ def test_a_staff_preview_of_a_draft_is_never_served_to_readers(client, world):
 
 def test_staff_are_never_served_a_readers_cached_page(world):
     def view(request):
-        return HttpResponse(f"page for {request.user.username or 'readers'}")
+        return reader_page(HttpResponse(f"page for {request.user.username or 'readers'}"))
 
-    cached = page_cache.cached_for_readers(view)
+    cached = page_cache.PageCacheMiddleware(view)
     assert cached(reader_request()).content == b"page for readers"  # stored
     staff = reader_request()
     staff.user = User.objects.create_user("ed", password="pw", is_staff=True)
@@ -234,9 +234,15 @@ def counting_view(make_response):
 
     def view(request):
         calls.append(request.method)
-        return make_response()
+        return reader_page(make_response())
 
-    return page_cache.cached_for_readers(view), calls
+    return page_cache.PageCacheMiddleware(view), calls
+
+
+def reader_page(response, query="x=1"):
+    """Mark `response` as a reader page answering `query`, as the site's views do."""
+    response.page_query = query
+    return response
 
 
 def reader_request(method="GET"):
@@ -312,12 +318,57 @@ def test_a_page_that_hands_out_a_csrf_token_is_not_stored():
 
     def view(request):
         calls.append(get_token(request))
-        return make()
+        return reader_page(make())
 
-    cached = page_cache.cached_for_readers(view)
+    cached = page_cache.PageCacheMiddleware(view)
     cached(reader_request())
     cached(reader_request())
     assert len(calls) == 2
+
+
+def test_a_response_that_is_not_a_reader_page_is_never_stored():
+    calls = []
+
+    def view(request):
+        calls.append(request.method)
+        return HttpResponse("healthz-like")  # no page_query: not a reader page
+
+    cached = page_cache.PageCacheMiddleware(view)
+    cached(reader_request())
+    cached(reader_request())
+    assert calls == ["GET", "GET"]
+
+
+def test_a_page_is_stored_only_for_the_query_it_answers():
+    """Junk parameters are answered but never create entries; order and blanks do not matter."""
+    calls = []
+
+    def view(request):
+        calls.append(request.get_full_path())
+        return reader_page(HttpResponse("list"), query="a=1&b=2")
+
+    cached = page_cache.PageCacheMiddleware(view)
+
+    def get(path):
+        request = RequestFactory().get(path)
+        request.user = AnonymousUser()
+        return cached(request)
+
+    get("/list/?a=1&b=2")  # stored
+    get("/list/?b=2&a=1")  # the same page: served from the cache
+    get("/list/?a=1&b=2&c=")  # a blank parameter: the same page
+    assert calls == ["/list/?a=1&b=2"]
+    for _ in range(3):
+        get("/list/?a=1&b=2&junk=1")  # answered every time, never stored
+    assert calls == ["/list/?a=1&b=2"] + ["/list/?a=1&b=2&junk=1"] * 3
+
+
+def test_a_cached_page_keeps_its_headers(client, world):
+    first = client.get("/exercises/")
+    again = client.get("/exercises/")
+    for name in ("Content-Type", "Content-Security-Policy", "X-Frame-Options"):
+        assert again[name] == first[name], name
+    assert again["X-Request-ID"] != first["X-Request-ID"]  # added per request, not stored
 
 
 def test_posts_are_neither_served_from_nor_stored_in_the_cache():
@@ -331,12 +382,12 @@ def test_posts_are_neither_served_from_nor_stored_in_the_cache():
 def test_a_migrate_run_moves_the_version_by_a_random_step(world):
     from django.core.management import call_command
 
-    before = page_cache.content_version()
+    before = content_version.content_version()
     call_command("migrate", verbosity=0)
-    after = page_cache.content_version()
+    after = content_version.content_version()
     call_command("migrate", verbosity=0)
-    assert before < after < page_cache.content_version()
-    assert (after - before) != (page_cache.content_version() - after)  # 1 in 2**32 to flake
+    assert before < after < content_version.content_version()
+    assert (after - before) != (content_version.content_version() - after)  # 1 in 2**32 to flake
 
 
 @pytest.mark.django_db(transaction=True)
@@ -344,14 +395,14 @@ def test_a_save_moves_the_version_once_in_autocommit_and_in_a_transaction():
     from django.db import transaction
 
     exercise = f.exercise("Lone Drill", datetime.date(2020, 1, 1))
-    before = page_cache.content_version()
+    before = content_version.content_version()
     exercise.save()  # autocommit: bumped after the write
-    assert page_cache.content_version() == before + 1
+    assert content_version.content_version() == before + 1
     with transaction.atomic():
         exercise.save()  # bumped before the write, committed with it
-    assert page_cache.content_version() == before + 2
+    assert content_version.content_version() == before + 2
     exercise.delete()
-    assert page_cache.content_version() == before + 3
+    assert content_version.content_version() == before + 3
 
 
 @pytest.mark.django_db(transaction=True)

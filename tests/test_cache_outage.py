@@ -9,7 +9,7 @@ import pytest
 from django.test import override_settings
 
 from sco_site.settings import redis_cache
-from topics import cache as page_cache
+from topics import page_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +90,7 @@ def test_a_hung_cache_costs_one_page_one_short_timeout(client, world, hung_cache
         response = client.get("/exercises/peace-mission-2007/")
         assert "Peace Mission 2007" in response.content.decode()
     assert len(hung_cache.connections) == 1  # bypassed: nobody waited on the cache again
-    warnings = [r for r in caplog.records if r.name == "topics.cache"]
+    warnings = [r for r in caplog.records if r.name == "topics.page_cache"]
     assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
     assert "page cache unreachable (TimeoutError" in warnings[0].getMessage()
 
@@ -124,5 +124,5 @@ def test_pages_are_served_when_redis_is_down(client, world, caplog):
         assert response.status_code == 200, url
     assert "Peace Mission 2007" in response.content.decode()
     assert client.get("/healthz").json()["cache"] == "degraded"
-    warnings = [r.getMessage() for r in caplog.records if r.name == "topics.cache"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "topics.page_cache"]
     assert len(warnings) == 1 and "ConnectionError" in warnings[0]

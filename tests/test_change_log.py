@@ -140,7 +140,7 @@ def test_the_log_costs_the_same_queries_however_long_it_is(
 
 
 def test_the_log_is_read_in_one_query(world, django_assert_num_queries):
-    from topics.queries import change_log
+    from topics.history import change_log
 
     for day in range(1, 9):
         version(world["pm2007"], on(day, 3), reason=f"Change {day}")

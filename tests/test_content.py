@@ -7,8 +7,8 @@ import yaml
 
 from topics.bundle.loading import load_content
 from topics.bundle.reading import CONTENT_DIR, ContentError, read_bundle
-from topics.dates import parse_partial_date
-from topics.markdown import cited_keys
+from topics.markup import cited_keys
+from topics.partial_dates import parse_partial_date
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ NEW_PLACE = "field phase at the Chebarkul range (corrected in the files)"
 EDITOR = f"""
 import time
 from django.db import transaction
-from topics.cache import bump_content_version
+from topics.content_version import bump_content_version
 from topics.models import Exercise
 with transaction.atomic():  # as the admin's change form does (RecordForm.clean)
     bump_content_version()

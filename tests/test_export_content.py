@@ -16,19 +16,16 @@ from topics.models import (
     Country,
     Exercise,
     ExerciseSeries,
-    ExerciseTheme,
     Membership,
     Participation,
     Policy,
     PolicyParty,
     PolicyRelation,
-    PolicyTheme,
-    SeriesTheme,
     Source,
     Theme,
+    ThemeLink,
     Topic,
     TopicCountry,
-    TopicTheme,
 )
 
 from . import factories as f
@@ -37,8 +34,8 @@ pytestmark = pytest.mark.django_db
 
 RECORDS = [Theme, Source, Country, ExerciseSeries, Exercise, Policy, Topic, Membership]
 ROWS = [
-    Participation, PolicyParty, PolicyRelation, TopicCountry, TopicTheme, ExerciseTheme,
-    PolicyTheme, SeriesTheme, Exercise.domains.through, Topic.related_topics.through,
+    Participation, PolicyParty, PolicyRelation, TopicCountry, ThemeLink,
+    Exercise.domains.through, Topic.related_topics.through,
     Topic.exercises.through, Topic.policies.through,
 ]  # fmt: skip
 IGNORED = {"id", "created_at", "updated_at", "object_id", "content_type"}
@@ -105,9 +102,9 @@ def snapshot():
     snap["Citation"] = sorted(
         (repr(c.record), c.source.key, c.note, c.position) for c in Citation.objects.all()
     )
-    for name in ("TopicTheme", "ExerciseTheme", "PolicyTheme", "SeriesTheme"):
-        model = Theme._meta.apps.get_model("topics", name)
-        snap[name] = sorted(repr(row(o)) for o in model.objects.all())
+    snap["ThemeLink"] = sorted(
+        (repr(link.record), link.theme.slug) for link in ThemeLink.objects.all()
+    )
     return snap
 
 

@@ -138,10 +138,11 @@ def test_active_filters_have_one_click_removal(client, world):
     response = client.get("/exercises/", {"country": ["CN", "RU"], "kind": "naval"})
     page = response.content.decode()
     assert 'aria-label="Remove filter Taking part (all of): China"' in page
-    removal = next(i for i in response.context["active_filters"] if i["value"] == "China")
+    removal = next(i for i in response.context["filter"].active_filters if i["value"] == "China")
     assert removal["remove_url"] == "/exercises/?country=RU&kind=naval"
     assert any(
-        i["label"] == "Kind" and i["value"] == "Naval" for i in response.context["active_filters"]
+        i["label"] == "Kind" and i["value"] == "Naval"
+        for i in response.context["filter"].active_filters
     )
     assert '<a class="clear-all" href="/exercises/">Clear all</a>' in page
 
@@ -203,7 +204,7 @@ def test_a_draft_in_the_query_string_is_ignored_like_an_unknown_value(
     response = client.get(url, query)
     page = response.content.decode()
     assert message in page
-    assert response.context["active_filters"] == []
+    assert response.context["filter"].active_filters == []
     for name in DRAFT_NAMES:
         assert name not in page
 
@@ -212,7 +213,7 @@ def test_active_filter_chips_name_published_vocabulary(client, drafts):
     response = client.get(
         "/exercises/", {"series": "peace-mission", "theme": "counterterrorism", "host": "RU"}
     )
-    chips = [(i["label"], i["value"]) for i in response.context["active_filters"]]
+    chips = [(i["label"], i["value"]) for i in response.context["filter"].active_filters]
     assert chips == [
         ("Theme", "Counterterrorism"),
         ("Series", "Peace Mission"),

@@ -252,7 +252,10 @@ def test_confirmed_import_creates_drafts_with_their_rows_and_changes_the_update(
     assert roles(new) == [("CN", "participant"), ("IN", "observer"), ("KZ", "participant"),
                           ("RU", "host")]  # fmt: skip
     assert sorted(d.slug for d in new.domains.all()) == ["air", "land"]
-    assert [t.slug for t in new.theme_list] == ["counterterrorism", "border-security"]
+    assert [link.theme.slug for link in new.theme_links.all()] == [
+        "counterterrorism",
+        "border-security",
+    ]
     assert [c.source.key for c in new.citations.all()] == ["source-1", "source-2"]
     assert str(new.latitude) == "51.76000" and new.personnel == 4000
     cyber = Exercise.objects.get(slug="cyber-drill-2022")
@@ -264,7 +267,7 @@ def test_confirmed_import_creates_drafts_with_their_rows_and_changes_the_update(
     assert changed.status == "published"  # an existing record keeps its state
     assert changed.personnel == 3500 and changed.personnel_approximate is False
     assert roles(changed) == [("CN", "participant"), ("KZ", "participant"), ("RU", "host")]
-    assert [t.slug for t in changed.theme_list] == ["border-security"]
+    assert [link.theme.slug for link in changed.theme_links.all()] == ["border-security"]
     assert [c.source.key for c in changed.citations.all()] == ["source-2"]
 
     messages = [str(m) for m in response.wsgi_request._messages]
@@ -303,7 +306,7 @@ def test_file_with_some_columns_changes_only_those(admin_client, world):
     # CN stays a host, RU (no longer listed) goes, KZ moves from participant to host.
     assert roles(pm2007) == [("CN", "host"), ("KZ", "host")]
     assert pm2007.name == "Peace Mission 2007" and pm2007.personnel == 6500
-    assert [t.slug for t in pm2007.theme_list] == ["counterterrorism"]
+    assert [link.theme.slug for link in pm2007.theme_links.all()] == ["counterterrorism"]
     citations = list(pm2007.citations.all())
     assert [(c.source.key, c.note) for c in citations] == [
         (world["s1"].key, "gives 6,500 troops"),  # a citation that stays keeps its note
@@ -594,14 +597,17 @@ def test_each_imported_record_is_one_revision_of_one_batch_by_the_user(
     revision = import_versions().get(object_id=str(new.pk), content_type__model="exercise").revision
     # The record's rows are in its revision.
     models = sorted(v.content_type.model for v in revision.version_set.all())
-    assert models == ["citation"] * 2 + ["exercise"] + ["exercisetheme"] * 2 + [
-        "participation"
-    ] * 4  # fmt: skip
+    assert models == ["citation"] * 2 + ["exercise"] + ["participation"] * 4 + [
+        "themelink"
+    ] * 2  # fmt: skip
 
 
 def test_undo_deletes_created_records_and_restores_changed_ones(admin_client, world, sources):
     pm2018 = world["pm2018"]
-    roles_before, themes_before = roles(pm2018), [t.slug for t in pm2018.theme_list]
+    roles_before, themes_before = (
+        roles(pm2018),
+        [link.theme.slug for link in pm2018.theme_links.all()],
+    )
     citations_before = [c.source.key for c in pm2018.citations.all()]
     response = import_file(admin_client, Exercise, NEW_AND_CHANGED)
     batch = first_batch()
@@ -627,7 +633,7 @@ def test_undo_deletes_created_records_and_restores_changed_ones(admin_client, wo
     assert pm2018.name == "Peace Mission 2018" and pm2018.personnel == 3000
     assert pm2018.status == "published"
     assert roles(pm2018) == roles_before
-    assert [t.slug for t in pm2018.theme_list] == themes_before
+    assert [link.theme.slug for link in pm2018.theme_links.all()] == themes_before
     assert [c.source.key for c in pm2018.citations.all()] == citations_before
 
 

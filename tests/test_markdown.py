@@ -1,4 +1,4 @@
-from topics.markdown import cited_keys, render_markdown
+from topics.markup import cited_keys, render_markdown
 
 
 def test_script_tags_are_removed_with_their_content():

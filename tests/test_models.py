@@ -6,8 +6,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from topics.dates import format_partial_date, format_partial_range, parse_partial_date
 from topics.models import Country, Exercise, ExerciseSeries, Membership, Policy, Theme, Topic
+from topics.partial_dates import format_partial_date, format_partial_range, parse_partial_date
 
 from . import factories as f
 

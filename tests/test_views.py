@@ -366,9 +366,8 @@ def test_exercise_with_a_draft_series_has_no_series_and_no_other_editions(client
 
 def test_published_series_prefetch_leaves_a_draft_series_none(drafts):
     from topics.models import Exercise
-    from topics.queries import exercise_cards
 
-    exercises = {e.slug: e for e in exercise_cards(Exercise.objects.published())}
+    exercises = {e.slug: e for e in Exercise.objects.published().for_cards()}
     assert exercises["joint-sea-2012"].series_id == drafts["sea_guardian"].pk
     assert exercises["joint-sea-2012"].series is None
     assert exercises["tianshan-i"].series is None  # scheduled

@@ -6,26 +6,23 @@ from django.db.models import Count
 
 from .admin_import import ImportExportRecordsMixin
 from .editing import CitationFormSet, PublishableAdmin, RecordAdmin
-from .markdown import cited_keys
+from .markup import cited_keys
 from .models import (
     Citation,
     Country,
     Domain,
     Exercise,
     ExerciseSeries,
-    ExerciseTheme,
     Membership,
     Participation,
     Policy,
     PolicyParty,
     PolicyRelation,
-    PolicyTheme,
-    SeriesTheme,
     Source,
     Theme,
+    ThemeLink,
     Topic,
     TopicCountry,
-    TopicTheme,
 )
 from .resources import ExerciseResource, PolicyResource, SourceResource
 
@@ -47,27 +44,12 @@ class CitationInline(GenericTabularInline):
     verbose_name_plural = "sources cited (shown as numbered references)"
 
 
-class ThemeInline(admin.TabularInline):
+class ThemeInline(GenericTabularInline):
+    model = ThemeLink
     extra = 0
     autocomplete_fields = ["theme"]
     verbose_name = "theme"
     verbose_name_plural = "themes"
-
-
-class TopicThemeInline(ThemeInline):
-    model = TopicTheme
-
-
-class ExerciseThemeInline(ThemeInline):
-    model = ExerciseTheme
-
-
-class PolicyThemeInline(ThemeInline):
-    model = PolicyTheme
-
-
-class SeriesThemeInline(ThemeInline):
-    model = SeriesTheme
 
 
 class ParticipationInline(admin.TabularInline):
@@ -157,7 +139,7 @@ class ExerciseSeriesAdmin(PublishableAdmin):
     list_filter = ["status"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [SeriesThemeInline, CitationInline]
+    inlines = [ThemeInline, CitationInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "description"]}),
         PublishableAdmin.publication_fieldset,
@@ -205,7 +187,7 @@ class ExerciseAdmin(ImportExportRecordsMixin, PublishableAdmin):
         models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple},
     }
     list_select_related = ["series"]
-    inlines = [ParticipationInline, ExerciseThemeInline, CitationInline]
+    inlines = [ParticipationInline, ThemeInline, CitationInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "series", "kind", "framework", "domains"]}),
         (
@@ -233,7 +215,7 @@ class PolicyAdmin(ImportExportRecordsMixin, PublishableAdmin):
     search_fields = ["title", "short_name", "summary", "body"]
     date_hierarchy = "signed_date"
     prepopulated_fields = {"slug": ["short_name"]}
-    inlines = [PolicyPartyInline, PolicyRelationInline, PolicyThemeInline, CitationInline]
+    inlines = [PolicyPartyInline, PolicyRelationInline, ThemeInline, CitationInline]
     fieldsets = [
         (None, {"fields": ["title", "short_name", "slug", "kind", "legal_status"]}),
         (
@@ -259,7 +241,7 @@ class TopicAdmin(PublishableAdmin):
     date_hierarchy = "updated_at"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["related_topics", "exercises", "policies"]
-    inlines = [TopicThemeInline, TopicCountryInline, CitationInline]
+    inlines = [ThemeInline, TopicCountryInline, CitationInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "body", "last_reviewed"]}),
         ("Related content", {"fields": ["related_topics", "exercises", "policies"]}),

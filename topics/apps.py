@@ -18,7 +18,7 @@ class TopicsConfig(AppConfig):
 
         import sco_site.checks  # noqa: F401  (registers the project's system checks)
 
-        from .cache import content_changed, migrated
+        from .content_version import content_changed, migrated
         from .history import register_models
 
         register_models()

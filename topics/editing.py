@@ -36,7 +36,7 @@ from django.utils.timezone import template_localtime
 from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
-from .cache import bump_content_version
+from .content_version import bump_content_version
 from .history import (
     delete_with_snapshot,
     edit_token,
@@ -45,7 +45,7 @@ from .history import (
     save_version,
     versions_after,
 )
-from .markdown import cited_keys
+from .markup import cited_keys
 from .models import Citation, Country, Membership, Publishable, RevisionNote
 
 # Records that are factual claims and must cite a source before readers see them.

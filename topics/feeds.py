@@ -15,11 +15,17 @@ class RecentUpdatesFeed(Feed):
     link = reverse_lazy("topics:home")
     subtitle = "New and updated articles, exercises, treaties and agreements."
 
+    def __call__(self, request, *args, **kwargs):
+        response = super().__call__(request, *args, **kwargs)
+        # A reader page the page cache may keep (topics/page_cache.py).
+        response.page_query = "" if not request.GET else None
+        return response
+
     def items(self):
         records = [
-            *Topic.objects.published().order_by("-updated_at")[:FEED_SIZE],
-            *Exercise.objects.published().order_by("-updated_at")[:FEED_SIZE],
-            *Policy.objects.published().order_by("-updated_at")[:FEED_SIZE],
+            *Topic.objects.published().recently_updated(FEED_SIZE),
+            *Exercise.objects.published().recently_updated(FEED_SIZE),
+            *Policy.objects.published().recently_updated(FEED_SIZE),
         ]
         return sorted(records, key=lambda record: record.updated_at, reverse=True)[:FEED_SIZE]
 

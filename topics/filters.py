@@ -1,21 +1,97 @@
 """Reader-facing filters for the exercise and policy lists (django-filter).
 
-The filter sets are lenient: a value that does not validate (letters in a
-year, an unknown country code) is ignored and reported to the reader instead
-of emptying the list, and a reversed year range is put the right way round.
+One FilterSet per list page, and it owns everything about filtering:
+
+- Leniency: a value that does not validate (letters in a year, an unknown
+  country code, a parameter the list does not have) is ignored and explained in
+  `notices` instead of emptying the list or being silently dropped
+  (`ExplainedFilterForm`).
+- The year range, with a reversed range put the right way round (the form's
+  `clean()`); country codes in any case (`country=in`).
+- The chips of active filters with their removal links (`active_filters()`),
+  and the query string the page answers (`page_query`), which the page cache
+  keys on and the download links carry.
+
+The list views, the downloads and the templates only show what it says.
 """
+
+from functools import cached_property
 
 import django_filters
 from django import forms
-from django.db.models import F, Q
+from django.db.models import F
+from django.forms.utils import ErrorDict
 
 from .models import Country, Domain, Exercise, ExerciseSeries, Participation, Policy, Theme
+from .page_cache import clean_query
 
 YEAR_MIN, YEAR_MAX = 1990, 2100
+# Query parameters of a list page that are not filters.
+PAGE_PARAMETERS = ("page",)
 
 
 def published(model):
     return lambda request: model.objects.published()
+
+
+class ExplainedFilterForm(forms.Form):
+    """A filter form that never refuses a request: it drops what does not validate, and says so.
+
+    After cleaning, `notices` holds one sentence per value ignored or changed,
+    and the form is valid with the rest.
+    """
+
+    def full_clean(self):
+        self.notices = []
+        super().full_clean()
+        if not self.is_bound:
+            return
+        for name, errors in self._errors.items():
+            label = self.fields[name].label if name in self.fields else "Filters"
+            self.notices.append(f"{label}: {' '.join(errors)} This filter was ignored.")
+        self._errors = ErrorDict()  # ignored and explained, not refused
+        for name in self.data:
+            if name not in self.fields and name not in PAGE_PARAMETERS:
+                shown = name if len(name) <= 40 else f"{name[:40]}…"
+                self.notices.append(f"“{shown}” is not a filter of this list; it was ignored.")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("year_from"), cleaned.get("year_to")
+        if start is not None and end is not None and start > end:
+            cleaned["year_from"], cleaned["year_to"] = end, start
+            self.notices.append(f"The year range was reversed; showing {end} to {start}.")
+        return cleaned
+
+
+class CountryCodeField(forms.ModelChoiceField):
+    """A country by its ISO code, in any case ("in" is India)."""
+
+    def to_python(self, value):
+        return super().to_python(value.upper() if isinstance(value, str) else value)
+
+    def prepare_value(self, value):
+        return value.upper() if isinstance(value, str) else super().prepare_value(value)
+
+
+class CountryCodesField(forms.ModelMultipleChoiceField):
+    """Countries by their ISO codes, in any case; the matching boxes are ticked."""
+
+    def clean(self, value):
+        return super().clean([v.upper() if isinstance(v, str) else v for v in value or []])
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return [v.upper() if isinstance(v, str) else v for v in super().prepare_value(value)]
+        return super().prepare_value(value)
+
+
+class CountryFilter(django_filters.ModelChoiceFilter):
+    field_class = CountryCodeField
+
+
+class CountriesFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = CountryCodesField
 
 
 class YearFilter(django_filters.NumberFilter):
@@ -44,15 +120,10 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, "pk")
 
 
-class LenientFilterSet(django_filters.FilterSet):
+class ExplainedFilterSet(django_filters.FilterSet):
     """Filter by the valid values only; explain the rest in `notices`."""
 
-    year_field = None  # the date field the year range applies to
-    text_fields = ()
-
     q = django_filters.CharFilter(label="Text", method="filter_text", max_length=200)
-    year_from = YearFilter(label="From year", method="filter_noop")
-    year_to = YearFilter(label="To year", method="filter_noop")
     theme = django_filters.ModelChoiceFilter(
         label="Theme",
         field_name="theme_links__theme",
@@ -61,40 +132,80 @@ class LenientFilterSet(django_filters.FilterSet):
         empty_label="Any theme",
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.notices = []
-
-    def filter_noop(self, queryset, name, value):
-        return queryset  # applied together in filter_queryset
+    class Meta:
+        form = ExplainedFilterForm
+        fields = []
 
     def filter_text(self, queryset, name, value):
-        condition = Q()
-        for field in self.text_fields:
-            condition |= Q(**{f"{field}__icontains": value})
-        return queryset.filter(condition)
+        return queryset.search(value)
 
-    def filter_queryset(self, queryset):
-        for name, errors in self.form.errors.items():
-            label = self.filters[name].label if name in self.filters else name
-            self.notices.append(f"{label}: {' '.join(errors)} This filter was ignored.")
-        queryset = super().filter_queryset(queryset)
-        start = self.form.cleaned_data.get("year_from")
-        end = self.form.cleaned_data.get("year_to")
-        if start is not None and end is not None and start > end:
-            start, end = end, start
-            self.notices.append(f"The year range was reversed; showing {start} to {end}.")
-        if start is not None:
-            queryset = queryset.filter(**{f"{self.year_field}__year__gte": start})
-        if end is not None:
-            queryset = queryset.filter(**{f"{self.year_field}__year__lte": end})
-        return queryset
+    @property
+    def notices(self):
+        return self.form.notices if self.is_bound and self.form.is_valid() else []
+
+    @property
+    def page_query(self):
+        """The query string this page answers: the request's, if nothing in it was ignored.
+
+        None when something was (the page then shows notices, and is not cached).
+        """
+        if not self.is_bound:
+            return ""
+        return None if self.notices else clean_query(self.data)
+
+    @property
+    def filter_query(self):
+        """The active filters as a query string, without the page (for download links)."""
+        query = self.data.copy()
+        for name in PAGE_PARAMETERS:
+            query.pop(name, None)
+        return clean_query(query)
+
+    @cached_property
+    def active_filters(self):
+        """{label, value, remove_url} for each filter value in use, sort excluded."""
+        if not self.is_bound or not self.form.is_valid():
+            return []
+        chips = []
+        for name, field in self.form.fields.items():
+            cleaned = self.form.cleaned_data.get(name)
+            if name == "sort" or cleaned in (None, "", []):
+                continue
+            for value in self.data.getlist(name):
+                if not value.strip():
+                    continue
+                remaining = self.data.copy()
+                remaining.setlist(name, [v for v in self.data.getlist(name) if v != value])
+                for page in PAGE_PARAMETERS:
+                    remaining.pop(page, None)
+                query = clean_query(remaining)
+                chips.append(
+                    {
+                        "label": field.label,
+                        "value": self.display(field, cleaned, value),
+                        "remove_url": self.request.path + (f"?{query}" if query else ""),
+                    }
+                )
+        return chips
+
+    @staticmethod
+    def display(field, cleaned, value):
+        """Return how a chip names `value`: a country's or theme's name, a choice's label."""
+        if hasattr(field, "queryset"):
+            records = cleaned if hasattr(cleaned, "__iter__") else [cleaned]
+            key = field.to_field_name or "pk"
+            for record in records:
+                if str(getattr(record, key)).lower() == value.strip().lower():
+                    return str(record)
+            return value
+        if hasattr(field, "choices"):
+            return dict((str(k), v) for k, v in field.choices).get(value, value)
+        return value
 
 
-class ExerciseFilter(LenientFilterSet):
-    year_field = "start_date"
-    text_fields = ("name", "location", "description")
-
+class ExerciseFilter(ExplainedFilterSet):
+    year_from = YearFilter(label="From year", field_name="start_date__year", lookup_expr="gte")
+    year_to = YearFilter(label="To year", field_name="start_date__year", lookup_expr="lte")
     series = django_filters.ModelChoiceFilter(
         label="Series",
         queryset=published(ExerciseSeries),
@@ -114,14 +225,20 @@ class ExerciseFilter(LenientFilterSet):
     framework = django_filters.ChoiceFilter(
         label="Framework", choices=Exercise.Framework.choices, empty_label="Any framework"
     )
-    host = django_filters.ModelChoiceFilter(
+    scope = django_filters.ChoiceFilter(
+        label="Counted as",
+        choices=[("sco", "SCO exercises held (as counted on the home page)")],
+        empty_label="Every record",
+        method="filter_scope",
+    )
+    host = CountryFilter(
         label="Host country",
         queryset=published(Country),
         to_field_name="iso_code",
         method="filter_host",
         empty_label="Any host",
     )
-    country = django_filters.ModelMultipleChoiceFilter(
+    country = CountriesFilter(
         label="Taking part (all of)",
         queryset=published(Country),
         to_field_name="iso_code",
@@ -131,9 +248,10 @@ class ExerciseFilter(LenientFilterSet):
     sort = NullsLastOrderingFilter(
         label="Sort by",
         fields=(("start_date", "date"), ("name", "name"), ("personnel", "personnel")),
+        # Ascending labels are keyed by field, descending ones by "-" and parameter.
         field_labels={
             "start_date": "Date (oldest first)",
-            "-start_date": "Date (newest first)",
+            "-date": "Date (newest first)",
             "name": "Name (A–Z)",
             "-name": "Name (Z–A)",
             "personnel": "Personnel (fewest first)",
@@ -142,9 +260,11 @@ class ExerciseFilter(LenientFilterSet):
         empty_label="Date (newest first)",
     )
 
-    class Meta:
+    class Meta(ExplainedFilterSet.Meta):
         model = Exercise
-        fields = []
+
+    def filter_scope(self, queryset, name, value):
+        return queryset.sco_held() if value == "sco" else queryset
 
     def filter_host(self, queryset, name, country):
         return queryset.filter(
@@ -161,17 +281,16 @@ class ExerciseFilter(LenientFilterSet):
         return queryset
 
 
-class PolicyFilter(LenientFilterSet):
-    year_field = "signed_date"
-    text_fields = ("title", "short_name", "summary", "body")
-
+class PolicyFilter(ExplainedFilterSet):
+    year_from = YearFilter(label="From year", field_name="signed_date__year", lookup_expr="gte")
+    year_to = YearFilter(label="To year", field_name="signed_date__year", lookup_expr="lte")
     kind = django_filters.ChoiceFilter(
         label="Kind", choices=Policy.Kind.choices, empty_label="Any kind"
     )
     legal_status = django_filters.ChoiceFilter(
         label="Status", choices=Policy.LegalStatus.choices, empty_label="Any status"
     )
-    party = django_filters.ModelMultipleChoiceFilter(
+    party = CountriesFilter(
         label="Parties (all of)",
         queryset=published(Country),
         to_field_name="iso_code",
@@ -183,16 +302,15 @@ class PolicyFilter(LenientFilterSet):
         fields=(("signed_date", "date"), ("short_name", "name")),
         field_labels={
             "signed_date": "Signed (oldest first)",
-            "-signed_date": "Signed (newest first)",
+            "-date": "Signed (newest first)",
             "short_name": "Name (A–Z)",
-            "-short_name": "Name (Z–A)",
+            "-name": "Name (Z–A)",
         },
         empty_label="Signed (newest first)",
     )
 
-    class Meta:
+    class Meta(ExplainedFilterSet.Meta):
         model = Policy
-        fields = []
 
     def filter_parties(self, queryset, name, countries):
         for country in countries:

@@ -22,30 +22,28 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 
-from .markdown import cited_keys
+from .markup import cited_keys
 from .models import (
     Country,
     Exercise,
     ExerciseSeries,
-    ExerciseTheme,
     LinkCheck,
     Membership,
     Participation,
     Policy,
     PolicyParty,
-    PolicyTheme,
-    SeriesTheme,
     Source,
     Theme,
+    ThemeLink,
     Topic,
     TopicCountry,
-    TopicTheme,
 )
 
 # Who may see the page: anyone who may view every kind of record it lists.
@@ -246,18 +244,17 @@ def draft_vocabulary():
         "topic",
     )
     themes = _not_public(Theme)
-    for link_model, user, model in (
-        (ExerciseTheme, "exercise", Exercise),
-        (PolicyTheme, "policy", Policy),
-        (TopicTheme, "topic", Topic),
-        (SeriesTheme, "series", ExerciseSeries),
-    ):
+    for model in (Exercise, Policy, Topic, ExerciseSeries):
         collect(
-            link_model.objects.filter(
-                theme__in=themes, **{f"{user}__in": model.objects.published()}
-            ).select_related("theme", user),
+            ThemeLink.objects.filter(
+                theme__in=themes,
+                content_type=ContentType.objects.get_for_model(model),
+                object_id__in=model.objects.published().values("pk"),
+            )
+            .select_related("theme")
+            .prefetch_related("record"),
             "theme",
-            user,
+            "record",
         )
     for exercise in (
         Exercise.objects.published()

@@ -10,9 +10,12 @@ load) is undone by reverting each of its revisions, found by their shared
 
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 
 import reversion
 from django.db import models
+from django.db.models import Count, Max, Min, Window
 from reversion.models import Version
 
 from .models import (
@@ -20,20 +23,17 @@ from .models import (
     Country,
     Exercise,
     ExerciseSeries,
-    ExerciseTheme,
     Membership,
     Participation,
     Policy,
     PolicyParty,
     PolicyRelation,
-    PolicyTheme,
     RevisionNote,
-    SeriesTheme,
     Source,
     Theme,
+    ThemeLink,
     Topic,
     TopicCountry,
-    TopicTheme,
 )
 
 # The rows that belong to each record, saved and restored with it.
@@ -51,10 +51,7 @@ FOLLOW = {
     Participation: [],
     PolicyParty: [],
     PolicyRelation: [],
-    TopicTheme: [],
-    ExerciseTheme: [],
-    PolicyTheme: [],
-    SeriesTheme: [],
+    ThemeLink: [],
     TopicCountry: [],
 }
 RECORD_MODELS = [Theme, Source, Country, ExerciseSeries, Exercise, Policy, Topic]
@@ -243,3 +240,51 @@ def restore_incoming_links(version):
             getattr(other, name).add(record)
             restored += 1
     return restored
+
+
+# The public change log ----------------------------------------------------------
+
+
+@dataclass
+class ChangeLog:
+    """What a record's page tells readers about its history: dates and reasons only."""
+
+    created: datetime
+    changed: datetime
+    entries: list  # [{"date": datetime, "reason": str}], newest first
+    earlier: int  # changes not listed in `entries`
+
+
+def change_log(record, limit=5):
+    """Return the public change log of `record`, in one query whatever its length.
+
+    Only the date and the reason of each version are read: editors' names and
+    e-mail addresses never reach the page. A version saved just before a
+    deletion is not a change and is left out. The record's own `created_at` and
+    `updated_at` cover changes made before, or outside, the history.
+    """
+    versions = (
+        public_change_log(record)
+        .exclude(revision__note__kind=RevisionNote.Kind.DELETE)
+        .order_by("-revision__date_created", "-pk")
+        .annotate(
+            total=Window(Count("pk")),
+            first=Window(Min("revision__date_created")),
+            last=Window(Max("revision__date_created")),
+        )
+        .values("revision__date_created", "revision__note__reason", "total", "first", "last")
+    )
+    rows = list(versions[:limit])
+    created, changed = record.created_at, record.updated_at
+    if rows:
+        created = min(created, rows[0]["first"])
+        changed = max(changed, rows[0]["last"])
+    return ChangeLog(
+        created=created,
+        changed=changed,
+        entries=[
+            {"date": row["revision__date_created"], "reason": row["revision__note__reason"] or ""}
+            for row in rows
+        ],
+        earlier=rows[0]["total"] - len(rows) if rows else 0,
+    )

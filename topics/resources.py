@@ -29,7 +29,6 @@ from import_export.resources import Diff
 from import_export.results import RowResult
 from reversion.models import Version
 
-from .dates import Precision, parse_partial_date, partial_iso
 from .history import field_changes, new_batch, save_version
 from .models import (
     Citation,
@@ -37,15 +36,15 @@ from .models import (
     Domain,
     Exercise,
     ExerciseSeries,
-    ExerciseTheme,
     Participation,
     Policy,
     PolicyParty,
-    PolicyTheme,
     RevisionNote,
     Source,
     Theme,
+    ThemeLink,
 )
+from .partial_dates import Precision, parse_partial_date, partial_iso
 
 SEPARATOR = ";"
 
@@ -336,10 +335,8 @@ class PartiesField(LinksField):
 
 
 class ThemesField(LinksField):
-    def __init__(self, link_model, record_field):
+    def __init__(self):
         super().__init__("themes", target=Theme, key="slug", label="theme")
-        self.link_model = link_model
-        self.record_field = record_field
 
     def current(self, instance):
         links = sorted(instance.theme_links.all(), key=lambda link: link.pk)
@@ -349,10 +346,8 @@ class ThemesField(LinksField):
         wanted = {theme.pk for theme in targets}
         instance.theme_links.exclude(theme__in=wanted).delete()
         have = set(instance.theme_links.values_list("theme_id", flat=True))
-        self.link_model.objects.bulk_create(
-            self.link_model(theme=theme, **{self.record_field: instance})
-            for theme in targets
-            if theme.pk not in have
+        ThemeLink.objects.bulk_create(
+            ThemeLink(theme=theme, record=instance) for theme in targets if theme.pk not in have
         )
 
 
@@ -620,7 +615,7 @@ class ExerciseResource(RecordResource):
     )
     description = TextField("description")
     disputed = TextField("disputed")
-    themes = ThemesField(ExerciseTheme, "exercise")
+    themes = ThemesField()
     sources = SourcesField()
     # Exported so editors see it; never imported (imports never publish).
     status = Field(attribute="status", readonly=True)
@@ -669,7 +664,7 @@ class PolicyResource(RecordResource):
     # As in the public download and the bundle: `status` is the legal status…
     status = TextField("legal_status", "status", strip=True)
     parties = PartiesField()
-    themes = ThemesField(PolicyTheme, "policy")
+    themes = ThemesField()
     summary = TextField("summary")
     body = TextField("body")
     official_text_url = TextField("official_text_url", strip=True)

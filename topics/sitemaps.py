@@ -1,4 +1,5 @@
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import reverse
 
 from .models import Country, Exercise, ExerciseSeries, Policy, Theme, Topic
@@ -43,3 +44,10 @@ SITEMAPS = {
     "themes": published_sitemap(Theme, 0.5),
     "series": published_sitemap(ExerciseSeries, 0.5),
 }
+
+
+def sitemap(request, **kwargs):
+    """Django's sitemap view, marked as a reader page the page cache may keep."""
+    response = sitemap_views.sitemap(request, **kwargs)
+    response.page_query = "" if not request.GET else None
+    return response

@@ -6,7 +6,7 @@ with no source yet included. What a record may hold at all is the models'
 business (shapes.py); these rules are the house's stricter standard.
 """
 
-from ..markdown import cited_keys
+from ..markup import cited_keys
 
 # Kinds whose every record states facts, and so cites at least one source.
 FACTUAL = ("exercises", "policies", "topics")

@@ -23,9 +23,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
 
-from ..dates import parse_partial_date, partial_iso
 from ..models import (
-    Citation,
     Country,
     Domain,
     Exercise,
@@ -35,6 +33,7 @@ from ..models import (
     Theme,
     Topic,
 )
+from ..partial_dates import parse_partial_date, partial_iso
 
 # The field that names a record in the files and in references to it.
 NATURAL_KEYS = {
@@ -544,14 +543,27 @@ class Rows(Field):
         pass
 
 
-class Citations(Rows):
+class GenericRows(Rows):
+    """Rows that point at their record through a content type and id (themes, citations)."""
+
+    def parent_fields(self, relation):
+        return ("content_type", "object_id")
+
+    def set_parent(self, instance, parent_id):
+        instance.content_type = ContentType.objects.get_for_model(self.model)
+        instance.object_id = parent_id
+
+    def delete_rows(self, record):
+        self.row_model.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(record)), object_id=record.pk
+        ).delete()
+
+
+class Citations(GenericRows):
     """`sources`: source keys, or {key, note} where the note says what the source says."""
 
     def __init__(self, key="sources"):
         super().__init__(key, "citations", [Ref("key", "source"), Text("note")])
-
-    def parent_fields(self, relation):
-        return ("content_type", "object_id")
 
     def order(self, citation):
         return (citation.position, citation.pk)
@@ -563,15 +575,6 @@ class Citations(Rows):
         if row.get("note"):
             return {"key": row["source"], "note": row["note"]}
         return row["source"]
-
-    def set_parent(self, instance, parent_id):
-        instance.content_type = ContentType.objects.get_for_model(self.model)
-        instance.object_id = parent_id
-
-    def delete_rows(self, record):
-        Citation.objects.filter(
-            content_type=ContentType.objects.get_for_model(type(record)), object_id=record.pk
-        ).delete()
 
     def number(self, instance, position):
         instance.position = position

@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from reversion.models import Version
 
-from ..cache import bump_content_version
+from ..content_version import bump_content_version
 from ..history import RECORD_MODELS, new_batch, save_version
 from ..models import BundleState, Membership, RevisionNote
 from . import editorial

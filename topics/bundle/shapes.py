@@ -32,6 +32,7 @@ from .fields import (
     DateTime,
     Decimal,
     Flag,
+    GenericRows,
     Integer,
     PartialDate,
     Problem,
@@ -202,7 +203,7 @@ def publication(key="status"):
 
 
 def theme_links():
-    return Rows("themes", "theme_links", [Ref("theme")], flat=True)
+    return GenericRows("themes", "theme_links", [Ref("theme")], flat=True)
 
 
 def countries(key, related_name):

@@ -2,7 +2,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from .. import health
-from ..markdown import render_markdown
+from ..markup import render_markdown
 
 register = template.Library()
 
@@ -21,3 +21,9 @@ def verbose_name(obj):
 @register.filter
 def can_see_content_health(user):
     return health.can_view(user)
+
+
+@register.filter
+def published_themes(record):
+    """Return a record's published themes (prefetched by `with_published_themes()`)."""
+    return [link.theme for link in record.published_theme_links]

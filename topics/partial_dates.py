@@ -4,6 +4,12 @@ Sources often give "August 2007" or just "2014". A partial date is stored as a
 real date plus its precision: a start is the first day of its period and an
 end the last, so range queries and ordering stay correct, and it is shown at
 its true precision ("August 2007"), never as a made-up day.
+
+A model declares such a date as a `PartialDateField` that names its
+`PrecisionField`: the field moves the date to its period's first (or last) day
+whenever the record is cleaned or saved, and gives the model a
+display property named after it ("August 2007"): `signed_date` gives
+`signed_display`.
 """
 
 import calendar
@@ -100,3 +106,59 @@ def partial_iso(value, precision):
     if precision == Precision.MONTH:
         return f"{value.year:04d}-{value.month:02d}"
     return value.isoformat()
+
+
+class PrecisionField(models.CharField):
+    """How precisely the date it belongs to is known: day, month or year."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 5)
+        kwargs.setdefault("choices", Precision.choices)
+        kwargs.setdefault("default", Precision.DAY)
+        super().__init__(*args, **kwargs)
+
+
+class PartialDateField(models.DateField):
+    """A date known to the precision held in the model's `precision_field`.
+
+    With `end=True` (the end of a period, an entry into force) a month or year is
+    stored as its last day, so "ended August 2007" sorts and compares correctly.
+    """
+
+    def __init__(self, *args, precision_field, end=False, **kwargs):
+        self.precision_field = precision_field
+        self.end = end
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["precision_field"] = self.precision_field
+        if self.end:
+            kwargs["end"] = True
+        return name, path, args, kwargs
+
+    def contribute_to_class(self, cls, name, **kwargs):
+        super().contribute_to_class(cls, name, **kwargs)
+        display = f"{name.removesuffix('_date')}_display"
+        if display not in cls.__dict__:
+            setattr(cls, display, property(self.display, doc=f"{name} as readers see it."))
+
+    def display(self, instance):
+        return format_partial_date(getattr(instance, self.attname), self.precision_of(instance))
+
+    def precision_of(self, instance):
+        return getattr(instance, self.precision_field)
+
+    def normalised(self, instance, value):
+        return normalise(value, self.precision_of(instance), end=self.end)
+
+    def clean(self, value, model_instance):
+        # full_clean() sees the date as save() will store it, so clean() and the
+        # check constraints compare what the database will hold.
+        return self.normalised(model_instance, super().clean(value, model_instance))
+
+    def pre_save(self, model_instance, add):
+        value = self.to_python(super().pre_save(model_instance, add))
+        value = self.normalised(model_instance, value)
+        setattr(model_instance, self.attname, value)
+        return value

@@ -1,8 +1,10 @@
-"""Reader downloads: the filtered exercise and policy lists as CSV or JSON.
+"""Reader downloads: a filtered list page as CSV or JSON.
 
-The same filters as the list pages apply, so a download matches the page the
-reader is looking at; only published countries, themes and series are named.
-Dates keep their precision ("2007-08" for August 2007).
+A download *is* the list view (`DownloadMixin` on top of `ExerciseListView`
+or `PolicyListView`): the same FilterSet, the same QuerySet and the same order,
+unpaginated, so it can never disagree with the page the reader is looking at.
+Only published countries, themes and series are named. Dates keep their
+precision ("2007-08" for August 2007); a list is joined with ";" in CSV.
 """
 
 import csv
@@ -11,10 +13,10 @@ import json
 
 from django.http import Http404, HttpResponse
 
-from .dates import partial_iso
-from .filters import ExerciseFilter, PolicyFilter
-from .models import Exercise, Participation, Policy
-from .queries import CITATIONS, exercise_cards, policy_cards, published_themes
+from .models import Participation
+from .partial_dates import partial_iso
+
+FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
 
 
 def exercise_row(exercise, request):
@@ -39,7 +41,7 @@ def exercise_row(exercise, request):
         "observers": by_role["observer"],
         "personnel": exercise.personnel,
         "personnel_approximate": exercise.personnel_approximate,
-        "themes": [theme.slug for theme in exercise.theme_list],
+        "themes": [link.theme.slug for link in exercise.published_theme_links],
         "sources": [citation.source.url for citation in exercise.citations.all()],
         "url": request.build_absolute_uri(exercise.get_absolute_url()),
     }
@@ -56,7 +58,7 @@ def policy_row(policy, request):
         "in_force": partial_iso(policy.in_force_date, policy.in_force_precision),
         "status": policy.legal_status,
         "parties": [link.country.iso_code for link in policy.party_links.all()],
-        "themes": [theme.slug for theme in policy.theme_list],
+        "themes": [link.theme.slug for link in policy.published_theme_links],
         "summary": policy.summary,
         "official_text_url": policy.official_text_url,
         "sources": [citation.source.url for citation in policy.citations.all()],
@@ -74,46 +76,48 @@ POLICY_COLUMNS = [
     "parties", "themes", "summary", "official_text_url", "sources", "url",
 ]  # fmt: skip
 
-EXPORTS = {
-    "exercises": (
-        ExerciseFilter,
-        lambda: exercise_cards(Exercise.objects.published()).prefetch_related(
-            CITATIONS, published_themes(Exercise)
-        ),
-        exercise_row,
-        EXERCISE_COLUMNS,
-    ),
-    "policies": (
-        PolicyFilter,
-        lambda: policy_cards(Policy.objects.published()).prefetch_related(
-            CITATIONS, published_themes(Policy)
-        ),
-        policy_row,
-        POLICY_COLUMNS,
-    ),
-}
+
+class DownloadMixin:
+    """Render a filtered list view as a file.
+
+    `row(record, request)` gives a record's values, `columns` their order in CSV.
+    """
+
+    paginate_by = None
+    columns = []
+    row = None
+
+    def get(self, request, *args, **kwargs):
+        if kwargs["fmt"] not in FORMATS:
+            raise Http404("No such download")
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        # On top of what the list's cards show, everything a row has.
+        return super().get_queryset().for_download()
+
+    def render_to_response(self, context, **response_kwargs):
+        fmt = self.kwargs["fmt"]
+        rows = [self.row(record, self.request) for record in context["object_list"]]
+        if fmt == "json":
+            body = json.dumps(
+                {"count": len(rows), "notices": self.filterset.notices, "results": rows},
+                ensure_ascii=False,
+                indent=2,
+            )
+        else:
+            body = as_csv(rows, self.columns)
+        response = HttpResponse(body, content_type=FORMATS[fmt])
+        name = self.filterset._meta.model._meta.verbose_name_plural.replace(" ", "-")
+        response["Content-Disposition"] = f'attachment; filename="sco-{name}.{fmt}"'
+        response.page_query = self.get_page_query()
+        return response
 
 
-def export(request, section, fmt):
-    if section not in EXPORTS or fmt not in ("csv", "json"):
-        raise Http404("No such download")
-    filterset_class, queryset, to_row, columns = EXPORTS[section]
-    filterset = filterset_class(request.GET or None, queryset=queryset(), request=request)
-    rows = [to_row(record, request) for record in filterset.qs]
-    filename = f"sco-{section}.{fmt}"
-    if fmt == "json":
-        body = json.dumps(
-            {"count": len(rows), "notices": filterset.notices, "results": rows},
-            ensure_ascii=False,
-            indent=2,
-        )
-        response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    else:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: ";".join(v) if isinstance(v, list) else v for k, v in row.items()})
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def as_csv(rows, columns):
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: ";".join(v) if isinstance(v, list) else v for key, v in row.items()})
+    return buffer.getvalue()

@@ -1,0 +1,27 @@
+"""Content of the SCO Military Cooperation Reference, one module per concern.
+
+- `publishing`: timestamps and the draft/published workflow (`published()`).
+- `sources`: sources and their citations by records.
+- `vocabulary`: themes, countries and their SCO status, exercise series, domains.
+- `exercises`, `policies`, `articles`: the records readers browse.
+- `bookkeeping`: revision notes, load state, the content version, link checks.
+
+Each model's QuerySet has the methods named for the pages that use it
+(`Exercise.objects.published().for_cards()`); every reader page starts from
+`published()`. Every factual claim is backed by `Citation`s of `Source`s.
+"""
+
+from .articles import Topic, TopicCountry
+from .bookkeeping import BundleState, ContentVersion, LinkCheck, RevisionNote
+from .exercises import Exercise, Participation
+from .policies import Policy, PolicyParty, PolicyRelation
+from .publishing import Publishable, PublishableQuerySet, Timestamped
+from .sources import Citation, Cited, Source
+from .vocabulary import Country, Domain, ExerciseSeries, Membership, Theme, Themed, ThemeLink
+
+__all__ = [
+    "BundleState", "Citation", "Cited", "ContentVersion", "Country", "Domain", "Exercise",
+    "ExerciseSeries", "LinkCheck", "Membership", "Participation", "Policy", "PolicyParty",
+    "PolicyRelation", "Publishable", "PublishableQuerySet", "RevisionNote", "Source", "Theme",
+    "ThemeLink", "Themed", "Timestamped", "Topic", "TopicCountry",
+]  # fmt: skip

@@ -1,0 +1,84 @@
+"""Topics: the site's articles, written in Markdown with inline citations."""
+
+from django.db import models
+from django.db.models import Max, Prefetch
+from django.urls import reverse
+
+from .exercises import Exercise
+from .policies import Policy
+from .publishing import Publishable
+from .vocabulary import Country, Themed, ThemedQuerySet
+
+
+class TopicQuerySet(ThemedQuerySet):
+    search_fields = ("title", "summary", "body")
+
+    def for_list(self):
+        return self.with_published_themes()
+
+    def for_detail(self):
+        countries = TopicCountry.objects.filter(country__in=Country.objects.published())
+        return (
+            self.with_citations()
+            .with_published_themes()
+            .prefetch_related(
+                Prefetch("country_links", queryset=countries.select_related("country")),
+                Prefetch("related_topics", queryset=Topic.objects.published()),
+                Prefetch("exercises", queryset=Exercise.objects.published()),
+                Prefetch("policies", queryset=Policy.objects.published()),
+            )
+        )
+
+    def discussing(self, record):
+        """Return the topics that link to `record`, an exercise or a policy."""
+        if isinstance(record, Exercise):
+            return self.filter(exercises=record)
+        return self.filter(policies=record)
+
+    def discussing_country(self, country):
+        return self.filter(country_links__country=country)
+
+    def last_reviewed(self):
+        return self.aggregate(last=Max("last_reviewed"))["last"]
+
+
+class Topic(Publishable, Themed):
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    summary = models.CharField(
+        max_length=300, help_text="One or two sentences; also the page's meta description."
+    )
+    body = models.TextField(
+        help_text="Markdown. Cite a source with [@key]; it becomes a numbered reference. "
+        "Use ## and ### headings."
+    )
+    last_reviewed = models.DateField(null=True, blank=True)
+    related_topics = models.ManyToManyField("self", blank=True, symmetrical=True)
+    exercises = models.ManyToManyField(Exercise, blank=True, related_name="topics")
+    policies = models.ManyToManyField(Policy, blank=True, related_name="topics")
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta(Publishable.Meta):
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("topics:topic-detail", args=[self.slug])
+
+
+class TopicCountry(models.Model):
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="country_links")
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="topic_links")
+
+    class Meta:
+        verbose_name = "country discussed"
+        verbose_name_plural = "countries discussed"
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "country"], name="topic_country_unique")
+        ]
+
+    def __str__(self):
+        return str(self.country)
