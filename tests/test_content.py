@@ -43,12 +43,12 @@ def words(markdown_text):
     return re.findall(r"[A-Za-z0-9][A-Za-z0-9’'\-.,%]*", text)
 
 
-def test_bundled_content_passes_every_check():
+def test_bundled_content_passes_every_check(bundle):
     try:
         report = load_content(path=CONTENT_DIR, check=True)
     except ContentError as error:
         pytest.fail("\n".join(error.problems))
-    assert report.valid.startswith("12 themes, 590 sources")
+    assert report.valid.startswith(f"12 themes, {len(data(bundle, 'sources'))} sources")
 
 
 def test_minimum_counts(bundle):
@@ -132,6 +132,20 @@ def test_slugs_and_keys_are_unique(bundle):
     ):
         values = [record[field] for record in data(bundle, kind)]
         assert len(values) == len(set(values)), kind
+
+
+def test_no_two_sources_share_a_url(bundle):
+    # One source, cited from many records: a second key for the same page would give
+    # the page two entries (and two citation counts) on the site.
+    def normalised(url):
+        host, _, path = re.sub(r"^https?://", "", url.strip()).partition("/")
+        return f"{host.lower()}/{path}".rstrip("/")
+
+    keys_by_url = {}
+    for source in data(bundle, "sources"):
+        keys_by_url.setdefault(normalised(source["url"]), []).append(source["key"])
+    shared = {url: keys for url, keys in keys_by_url.items() if len(keys) > 1}
+    assert not shared, f"{len(shared)} URLs with several sources: {shared}"
 
 
 def test_outside_sco_drills_are_marked_in_their_description(bundle):
