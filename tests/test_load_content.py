@@ -570,7 +570,7 @@ def test_every_bundled_record_exports_as_its_file_entry():
 
     load_content(path=CONTENT_DIR)
     items, _ = plan(read_bundle(CONTENT_DIR), restore=False, log=print)
-    assert len(items) > 700
+    assert len(items) > 500  # every bundled record, whatever is added
     assert [
         item.label for item in items if differences(item.current, item.desired, item.shape)
     ] == []
