@@ -48,7 +48,7 @@ def test_bundled_content_passes_every_check():
         report = load_content(path=CONTENT_DIR, check=True)
     except ContentError as error:
         pytest.fail("\n".join(error.problems))
-    assert report.valid.startswith("12 themes, 652 sources")
+    assert report.valid.startswith("12 themes, 653 sources")
 
 
 def test_minimum_counts(bundle):
