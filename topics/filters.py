@@ -240,8 +240,8 @@ class ExerciseFilter(ExplainedFilterSet):
     )
     scope = django_filters.ChoiceFilter(
         label="Show",
-        choices=[("sco", "SCO exercises that were held (the home page's count)")],
-        empty_label="Every record, incl. drills outside the SCO",
+        choices=[("sco", "SCO exercises held (as counted on the home page)")],
+        empty_label="All records",
         method="filter_scope",
     )
     host = CountryFilter(
