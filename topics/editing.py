@@ -49,7 +49,7 @@ from .markup import cited_keys
 from .models import Citation, Country, Membership, Publishable, RevisionNote
 
 # Records that are factual claims and must cite a source before readers see them.
-NEEDS_SOURCE = {"exercise", "policy", "topic"}
+NEEDS_SOURCE = {"exercise", "policy", "topic", "body", "meeting"}
 
 
 # The change form's own fields, which are not the record's.
