@@ -239,6 +239,8 @@ class PolicyAdmin(ImportExportRecordsMixin, PublishableAdmin):
 class BodyAdmin(PublishableAdmin):
     list_display = ["short_name", "name", "founded_date", "meeting_count", "status"]
     list_filter = ["status"]
+    # Explicit: the count's GROUP BY sets the model's default order aside.
+    ordering = ["short_name"]
     search_fields = ["name", "short_name", "description"]
     prepopulated_fields = {"slug": ["short_name"]}
     inlines = [ThemeInline, CitationInline]

@@ -70,7 +70,7 @@ def meeting_row(meeting, request):
     return {
         "slug": meeting.slug,
         "name": meeting.name,
-        "body": meeting.body.slug if meeting.body else "",
+        "body": meeting.body.slug,
         "number": meeting.number,
         "date": partial_iso(meeting.date, meeting.date_precision),
         "place": meeting.place,

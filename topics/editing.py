@@ -240,8 +240,11 @@ class CitationFormSet(BaseGenericInlineFormSet):
         """A topic's [@key] citations are attached on save (TopicAdmin.save_related)."""
         from .models import Source
 
-        keys = cited_keys(getattr(parent, "body", "") or "") if hasattr(parent, "body") else []
-        return parent._meta.model_name == "topic" and Source.objects.filter(key__in=keys).exists()
+        # Only a topic's `body` is its text (a meeting's `body` is the body it belongs to).
+        if parent._meta.model_name != "topic":
+            return False
+        keys = cited_keys(parent.body or "")
+        return Source.objects.filter(key__in=keys).exists()
 
 
 class SafeAutocompleteSelect(AutocompleteSelect):

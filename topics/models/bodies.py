@@ -2,8 +2,8 @@
 
 A body (the Council of Defence Ministers, the RATS Council…) meets again and
 again; each meeting adopts documents (policies) and orders or reviews drills
-(exercises). Readers only ever see published bodies, meetings and the
-published records they link to.
+(exercises). Readers only ever see published bodies, the published meetings
+of published bodies, and the published records and countries they link to.
 """
 
 from django.core.validators import MinValueValidator
@@ -74,14 +74,20 @@ class Body(Publishable, Themed):
 class MeetingQuerySet(CitedQuerySet, PublishableQuerySet):
     search_fields = ("name", "place", "outcome", "disputed")
 
-    def for_cards(self):
-        """Prefetch what a card shows: the published body, host and chair.
+    def published(self):
+        """Return what readers may see: published meetings of published bodies.
 
-        A draft body, host or chair is left None.
+        A meeting belongs to its body (its page, its name): it is public only with it.
+        """
+        return super().published().filter(body__in=Body.objects.published())
+
+    def for_cards(self):
+        """Fetch what a card shows: the body, and the published host and chair.
+
+        A draft host or chair is left None.
         """
         countries = Country.objects.published()
-        return self.prefetch_related(
-            Prefetch("body", queryset=Body.objects.published()),
+        return self.select_related("body").prefetch_related(
             Prefetch("host", queryset=countries),
             Prefetch("chair", queryset=countries),
         )
@@ -105,11 +111,8 @@ class MeetingQuerySet(CitedQuerySet, PublishableQuerySet):
         return self.filter(body=body).order_by("date", "name").for_cards().with_published_records()
 
     def others_of_body(self, meeting):
-        """Return the other meetings of `meeting`'s body, oldest first (none if its body
-        is not published)."""
-        if meeting.body is None:
-            return self.none()
-        return self.filter(body=meeting.body).exclude(pk=meeting.pk).order_by("date", "name")
+        """Return the other meetings of `meeting`'s body, oldest first."""
+        return self.filter(body_id=meeting.body_id).exclude(pk=meeting.pk).order_by("date", "name")
 
 
 class Meeting(Publishable, Cited):
