@@ -94,6 +94,7 @@ def world(db):
     f.cite(article, s1, s2)
     article.exercises.add(pm2007)
     draft_topic = f.topic("Unfinished article", status="draft")
+    dmm, dmm_2007 = body_and_meeting(s1)
     return locals()
 
 
@@ -176,3 +177,21 @@ def _empty_cache():
     forget()
     yield
     forget()
+
+
+def body_and_meeting(source):
+    """A published body and one of its meetings, citing `source`, for the world: every
+    registered admin then has a record to open (tests/test_bodies.py builds its own)."""
+    from topics.models import Body, Citation, Meeting
+
+    body = Body.objects.create(
+        name="Meeting of Defence Ministers", short_name="Defence Ministers' Meeting",
+        slug="defence-ministers-meeting", status="published",
+    )  # fmt: skip
+    meeting = Meeting.objects.create(
+        body=body, name="Defence Ministers' Meeting, Bishkek 2007", slug="dmm-2007-bishkek",
+        date=datetime.date(2007, 6, 27), status="published",
+    )  # fmt: skip
+    for record in (body, meeting):
+        Citation.objects.create(record=record, source=source, position=1)
+    return body, meeting

@@ -11,11 +11,13 @@ from topics.bundle.loading import load_content
 from topics.bundle.reading import CONTENT_DIR, ContentError, read_bundle
 from topics.history import delete_with_snapshot
 from topics.models import (
+    Body,
     BundleState,
     Citation,
     Country,
     Exercise,
     ExerciseSeries,
+    Meeting,
     Membership,
     Participation,
     Policy,
@@ -110,8 +112,8 @@ def snapshot():
 
 def wipe():
     """Empty the content tables, as a new database is."""
-    for model in (Citation, Topic, PolicyRelation, Policy, Exercise, ExerciseSeries,
-                  Membership, Country, Source, Theme, BundleState):  # fmt: skip
+    for model in (Citation, Meeting, Body, Topic, PolicyRelation, Policy, Exercise,
+                  ExerciseSeries, Membership, Country, Source, Theme, BundleState):  # fmt: skip
         model.objects.all().delete()
 
 

@@ -20,10 +20,13 @@ URLS = [
     "/policies/export.csv",
     "/policies/export.json",
     "/exercises/peace-mission-2007/",
+    "/meetings/",
+    "/meetings/export.csv",
+    "/bodies/defence-ministers-meeting/",
 ]
 KNOWN_KEYS = [
     "q", "year_from", "year_to", "series", "kind", "domain", "framework", "host", "country",
-    "theme", "sort", "legal_status", "party", "page", "show",
+    "theme", "sort", "legal_status", "party", "page", "show", "body",
 ]  # fmt: skip
 HOSTILE = [
     "", " ", "0", "-1", "99999999999999999999999999", "1e308", "NaN", "2007-13-45", "abc",

@@ -8,11 +8,13 @@ from .admin_import import ImportExportRecordsMixin
 from .editing import CitationFormSet, PublishableAdmin, RecordAdmin
 from .markup import cited_keys
 from .models import (
+    Body,
     Citation,
     Country,
     Domain,
     Exercise,
     ExerciseSeries,
+    Meeting,
     Membership,
     Participation,
     Policy,
@@ -229,6 +231,50 @@ class PolicyAdmin(ImportExportRecordsMixin, PublishableAdmin):
             },
         ),
         ("Text", {"fields": ["summary", "body", "official_text_url"]}),
+        PublishableAdmin.publication_fieldset,
+    ]
+
+
+@admin.register(Body)
+class BodyAdmin(PublishableAdmin):
+    list_display = ["short_name", "name", "founded_date", "meeting_count", "status"]
+    list_filter = ["status"]
+    # Explicit: the count's GROUP BY sets the model's default order aside.
+    ordering = ["short_name"]
+    search_fields = ["name", "short_name", "description"]
+    prepopulated_fields = {"slug": ["short_name"]}
+    inlines = [ThemeInline, CitationInline]
+    fieldsets = [
+        (None, {"fields": ["name", "short_name", "slug", "description"]}),
+        ("Founded and seat", {"fields": [("founded_date", "founded_precision"), "seat"]}),
+        PublishableAdmin.publication_fieldset,
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(meeting_total=Count("meetings"))
+
+    @admin.display(description="Meetings", ordering="meeting_total")
+    def meeting_count(self, obj):
+        return obj.meeting_total
+
+
+@admin.register(Meeting)
+class MeetingAdmin(PublishableAdmin):
+    list_display = ["name", "body", "date", "place", "host", "status"]
+    list_filter = ["status", "body", "host"]
+    search_fields = ["name", "place", "outcome", "disputed"]
+    date_hierarchy = "date"
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["body", "host", "chair", "policies", "exercises"]
+    list_select_related = ["body", "host"]
+    inlines = [CitationInline]
+    fieldsets = [
+        (None, {"fields": ["body", "name", "slug", "number"]}),
+        (
+            "When and where",
+            {"fields": [("date", "date_precision"), "place", ("host", "chair")]},
+        ),
+        ("What came out of it", {"fields": ["outcome", "policies", "exercises", "disputed"]}),
         PublishableAdmin.publication_fieldset,
     ]
 

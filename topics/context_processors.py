@@ -7,12 +7,15 @@ NAV_SECTIONS = [
     ("topic-list", "Topics"),
     ("exercise-list", "Exercises"),
     ("policy-list", "Policies"),
+    ("body-list", "Bodies"),
     ("country-list", "Countries"),
     ("theme-list", "Themes"),
     ("series-list", "Series"),
     ("timeline", "Timeline"),
     ("about", "About"),
 ]
+# Pages with no tab of their own, and the section they belong to.
+ALSO_IN_SECTION = {"meeting-list": "body-list"}
 
 
 def site(request):
@@ -24,9 +27,9 @@ def site(request):
     nav_sections = [(name, reverse(f"topics:{name}"), label) for name, label in NAV_SECTIONS]
     # A page is in the section whose address its own starts with: an exercise's
     # page, a download of the list, or a 404 under /exercises/ are in Exercises.
-    current_section = next(
-        (name for name, url, _ in nav_sections if request.path.startswith(url)), None
-    )
+    prefixes = [(name, url) for name, url, _ in nav_sections]
+    prefixes += [(name, reverse(f"topics:{page}")) for page, name in ALSO_IN_SECTION.items()]
+    current_section = next((name for name, url in prefixes if request.path.startswith(url)), None)
     return {
         "canonical_url": canonical_url,
         "current_section": current_section,

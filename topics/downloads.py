@@ -1,9 +1,9 @@
 """Reader downloads: a filtered list page as CSV or JSON.
 
-A download *is* the list view (`DownloadMixin` on top of `ExerciseListView`
-or `PolicyListView`): the same FilterSet, the same QuerySet and the same order,
+A download *is* the list view (`DownloadMixin` on top of `ExerciseListView`,
+`PolicyListView` or `MeetingListView`): the same FilterSet, the same QuerySet and the same order,
 unpaginated, so it can never disagree with the page the reader is looking at.
-Only published countries, themes and series are named. Dates keep their
+Only published countries, themes, series, bodies and linked records are named. Dates keep their
 precision ("2007-08" for August 2007); a list is joined with ";" in CSV.
 """
 
@@ -66,6 +66,24 @@ def policy_row(policy, request):
     }
 
 
+def meeting_row(meeting, request):
+    return {
+        "slug": meeting.slug,
+        "name": meeting.name,
+        "body": meeting.body.slug,
+        "number": meeting.number,
+        "date": partial_iso(meeting.date, meeting.date_precision),
+        "place": meeting.place,
+        "host": meeting.host.iso_code if meeting.host else "",
+        "chair": meeting.chair.iso_code if meeting.chair else "",
+        "outcome": meeting.outcome,
+        "policies": [policy.slug for policy in meeting.policies.all()],
+        "exercises": [exercise.slug for exercise in meeting.exercises.all()],
+        "sources": [citation.source.url for citation in meeting.citations.all()],
+        "url": request.build_absolute_uri(meeting.get_absolute_url()),
+    }
+
+
 EXERCISE_COLUMNS = [
     "slug", "name", "series", "start", "end", "held", "location", "latitude", "longitude",
     "kind", "framework", "domains", "hosts", "participants", "observers", "personnel",
@@ -74,6 +92,10 @@ EXERCISE_COLUMNS = [
 POLICY_COLUMNS = [
     "slug", "short_name", "title", "kind", "signed", "signed_place", "in_force", "status",
     "parties", "themes", "summary", "official_text_url", "sources", "url",
+]  # fmt: skip
+MEETING_COLUMNS = [
+    "slug", "name", "body", "number", "date", "place", "host", "chair", "outcome", "policies",
+    "exercises", "sources", "url",
 ]  # fmt: skip
 
 

@@ -49,7 +49,7 @@ from .markup import cited_keys
 from .models import Citation, Country, Membership, Publishable, RevisionNote
 
 # Records that are factual claims and must cite a source before readers see them.
-NEEDS_SOURCE = {"exercise", "policy", "topic"}
+NEEDS_SOURCE = {"exercise", "policy", "topic", "body", "meeting"}
 
 
 # The change form's own fields, which are not the record's.
@@ -240,8 +240,11 @@ class CitationFormSet(BaseGenericInlineFormSet):
         """A topic's [@key] citations are attached on save (TopicAdmin.save_related)."""
         from .models import Source
 
-        keys = cited_keys(getattr(parent, "body", "") or "") if hasattr(parent, "body") else []
-        return parent._meta.model_name == "topic" and Source.objects.filter(key__in=keys).exists()
+        # Only a topic's `body` is its text (a meeting's `body` is the body it belongs to).
+        if parent._meta.model_name != "topic":
+            return False
+        keys = cited_keys(parent.body or "")
+        return Source.objects.filter(key__in=keys).exists()
 
 
 class SafeAutocompleteSelect(AutocompleteSelect):

@@ -1,4 +1,4 @@
-"""Reader-facing filters for the exercise and policy lists (django-filter).
+"""Reader-facing filters for the exercise, policy and meeting lists (django-filter).
 
 One FilterSet per list page, and it owns everything about filtering:
 
@@ -23,7 +23,17 @@ from django.db.models import F
 from django.forms.utils import ErrorDict
 from django.http import QueryDict
 
-from .models import Country, Domain, Exercise, ExerciseSeries, Participation, Policy, Theme
+from .models import (
+    Body,
+    Country,
+    Domain,
+    Exercise,
+    ExerciseSeries,
+    Meeting,
+    Participation,
+    Policy,
+    Theme,
+)
 from .page_cache import clean_query
 
 YEAR_MIN, YEAR_MAX = 1990, 2100
@@ -356,3 +366,47 @@ class PolicyFilter(ExplainedFilterSet):
         for country in countries:
             queryset = queryset.filter(party_links__country=country)
         return queryset
+
+
+def bodies_that_met(request):
+    meetings = Meeting.objects.published()
+    return Body.objects.published().filter(meetings__in=meetings).distinct().order_by("short_name")
+
+
+def hosts_of_meetings(request):
+    meetings = Meeting.objects.published()
+    return Country.objects.published().filter(meetings_hosted__in=meetings).distinct()
+
+
+class MeetingFilter(ExplainedFilterSet):
+    # Meetings have no themes of their own (their body has).
+    theme = None
+    # The choices are the bodies and hosts of published meetings.
+    body = django_filters.ModelChoiceFilter(
+        label="Body",
+        queryset=bodies_that_met,
+        to_field_name="slug",
+        empty_label="Any body",
+    )
+    year_from = YearFilter(label="From year", field_name="date__year", lookup_expr="gte")
+    year_to = YearFilter(label="To year", field_name="date__year", lookup_expr="lte")
+    host = CountryFilter(
+        label="Host country",
+        queryset=hosts_of_meetings,
+        to_field_name="iso_code",
+        empty_label="Any host",
+    )
+    sort = NullsLastOrderingFilter(
+        label="Sort by",
+        fields=(("date", "date"), ("name", "name")),
+        field_labels={
+            "date": "Date (oldest first)",
+            "-date": "Date (newest first)",
+            "name": "Name (A–Z)",
+            "-name": "Name (Z–A)",
+        },
+        default="-date",
+    )
+
+    class Meta(ExplainedFilterSet.Meta):
+        model = Meeting

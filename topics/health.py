@@ -31,10 +31,12 @@ from django.utils.text import capfirst
 
 from .markup import cited_keys
 from .models import (
+    Body,
     Country,
     Exercise,
     ExerciseSeries,
     LinkCheck,
+    Meeting,
     Membership,
     Participation,
     Policy,
@@ -49,7 +51,7 @@ from .models import (
 # Who may see the page: anyone who may view every kind of record it lists.
 VIEW_PERMISSIONS = [
     f"topics.view_{model._meta.model_name}"
-    for model in (Topic, Exercise, Policy, Country, Theme, ExerciseSeries, Source)
+    for model in (Topic, Exercise, Policy, Country, Theme, ExerciseSeries, Source, Body, Meeting)
 ]
 # Site paths a Markdown link may point at, and the record behind each.
 LINKABLE = {
@@ -59,6 +61,8 @@ LINKABLE = {
     "countries": Country,
     "themes": Theme,
     "series": ExerciseSeries,
+    "bodies": Body,
+    "meetings": Meeting,
 }
 # The target of an inline link `](/exercises/slug/)`, a reference definition
 # `[x]: /exercises/slug/` or raw HTML `href="/exercises/slug/"`. The slug must end
@@ -74,6 +78,8 @@ MARKDOWN_FIELDS = {
     Exercise: ["description", "disputed"],
     Policy: ["body"],
     ExerciseSeries: ["description"],
+    # A body's description cites sources and links records; meetings' outcomes do not.
+    Body: ["description"],
 }
 
 
@@ -119,7 +125,7 @@ def _visibility(record):
 
 def _label(model):
     """Return the field a record's str() shows (so .only() can load just that)."""
-    return {Topic: "title", Policy: "short_name"}.get(model, "name")
+    return {Topic: "title", Policy: "short_name", Body: "short_name"}.get(model, "name")
 
 
 def _not_public(model):

@@ -19,10 +19,12 @@ from django.db.models import Count, Max, Min, Window
 from reversion.models import Version
 
 from .models import (
+    Body,
     Citation,
     Country,
     Exercise,
     ExerciseSeries,
+    Meeting,
     Membership,
     Participation,
     Policy,
@@ -45,6 +47,9 @@ FOLLOW = {
     Exercise: ["participations", "theme_links", "citations"],
     Policy: ["party_links", "outgoing_relations", "theme_links", "citations"],
     Topic: ["theme_links", "country_links", "citations"],
+    Body: ["theme_links", "citations"],
+    # Its policies and exercises are many-to-many fields of its own, saved in its version.
+    Meeting: ["citations"],
     # A membership edited on its own page is saved as a version of its country.
     Membership: ["citations", "country"],
     Citation: [],
@@ -54,7 +59,7 @@ FOLLOW = {
     ThemeLink: [],
     TopicCountry: [],
 }
-RECORD_MODELS = [Theme, Source, Country, ExerciseSeries, Exercise, Policy, Topic]
+RECORD_MODELS = [Theme, Source, Country, ExerciseSeries, Exercise, Policy, Topic, Body, Meeting]
 
 
 def register_models():

@@ -2,7 +2,7 @@ from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import reverse
 
-from .models import Country, Exercise, ExerciseSeries, Policy, Theme, Topic
+from .models import Body, Country, Exercise, ExerciseSeries, Meeting, Policy, Theme, Topic
 
 
 class PublishedSitemap(Sitemap):
@@ -27,8 +27,8 @@ class SectionSitemap(Sitemap):
     def items(self):
         return [
             "topics:home", "topics:topic-list", "topics:exercise-list", "topics:policy-list",
-            "topics:country-list", "topics:theme-list", "topics:series-list", "topics:timeline",
-            "topics:about",
+            "topics:country-list", "topics:theme-list", "topics:series-list", "topics:body-list",
+            "topics:meeting-list", "topics:timeline", "topics:about",
         ]  # fmt: skip
 
     def location(self, item):
@@ -43,6 +43,8 @@ SITEMAPS = {
     "countries": published_sitemap(Country, 0.5),
     "themes": published_sitemap(Theme, 0.5),
     "series": published_sitemap(ExerciseSeries, 0.5),
+    "bodies": published_sitemap(Body, 0.6),
+    "meetings": published_sitemap(Meeting, 0.5),
 }
 
 

@@ -20,18 +20,22 @@ from django_filters.views import FilterView
 from . import health
 from .downloads import (
     EXERCISE_COLUMNS,
+    MEETING_COLUMNS,
     POLICY_COLUMNS,
     DownloadMixin,
     exercise_row,
+    meeting_row,
     policy_row,
 )
-from .filters import ExerciseFilter, PolicyFilter
+from .filters import ExerciseFilter, MeetingFilter, PolicyFilter
 from .history import change_log
 from .markup import render_markdown
 from .models import (
+    Body,
     Country,
     Exercise,
     ExerciseSeries,
+    Meeting,
     Participation,
     Policy,
     Theme,
@@ -70,6 +74,19 @@ class RecordDetailView(ReaderPageMixin, DetailView):
         context = super().get_context_data(**kwargs)
         context["change_log"] = change_log(self.object)
         return context
+
+
+def cited_text(record, text):
+    """Render `text` with its `[@key]` citations numbered; return (html, references).
+
+    The references are the record's citations: those cited in the text first, in
+    order of first use, then any others attached to the record.
+    """
+    by_key = {citation.source.key: citation for citation in record.citations.all()}
+    rendered = render_markdown(text, known_keys=set(by_key))
+    ordered = [by_key[key] for key in rendered.cited_keys]
+    ordered += [c for c in record.citations.all() if c.source.key not in rendered.cited_keys]
+    return rendered, ordered
 
 
 class HomeView(ReaderPageMixin, TemplateView):
@@ -115,13 +132,8 @@ class TopicDetailView(RecordDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        topic = self.object
-        by_key = {c.source.key: c for c in topic.citations.all()}
-        rendered = render_markdown(topic.body, known_keys=set(by_key))
-        # Inline citations first, in order of first use, then any others attached.
-        ordered = [by_key[key] for key in rendered.cited_keys]
-        ordered += [c for c in topic.citations.all() if c.source.key not in rendered.cited_keys]
-        context.update(body_html=rendered.html, toc=rendered.toc, references=ordered)
+        rendered, references = cited_text(self.object, self.object.body)
+        context.update(body_html=rendered.html, toc=rendered.toc, references=references)
         return context
 
 
@@ -270,6 +282,57 @@ class SeriesDetailView(RecordDetailView):
         )
 
 
+# Bodies and their meetings --------------------------------------------------------
+
+
+class BodyListView(ReaderPageMixin, ListView):
+    template_name = "topics/body_list.html"
+    context_object_name = "bodies"
+
+    def get_queryset(self):
+        return Body.objects.published().for_cards()
+
+
+class BodyDetailView(RecordDetailView):
+    model = Body
+    context_object_name = "body"
+
+    def get_context_data(self, **kwargs):
+        rendered, references = cited_text(self.object, self.object.description)
+        return super().get_context_data(
+            description_html=rendered.html,
+            references=references,
+            meetings=Meeting.objects.published().of_body(self.object),
+            **kwargs,
+        )
+
+
+class MeetingListView(FilteredListView):
+    filterset_class = MeetingFilter
+    context_object_name = "meetings"
+    template_name = "topics/meeting_list.html"
+
+    def get_queryset(self):
+        return Meeting.objects.published().for_cards()
+
+
+class MeetingDownloadView(DownloadMixin, MeetingListView):
+    columns = MEETING_COLUMNS
+    row = staticmethod(meeting_row)
+
+
+class MeetingDetailView(RecordDetailView):
+    model = Meeting
+    context_object_name = "meeting"
+
+    def get_context_data(self, **kwargs):
+        meeting = self.object
+        return super().get_context_data(
+            other_meetings=Meeting.objects.published().others_of_body(meeting),
+            **kwargs,
+        )
+
+
 # Search and timeline -------------------------------------------------------------
 
 
@@ -284,6 +347,8 @@ class SearchView(ReaderPageMixin, TemplateView):
         ("Countries", "country", Country),
         ("Themes", "theme", Theme),
         ("Exercise series", "series", ExerciseSeries),
+        ("Bodies", "body", Body),
+        ("Meetings", "meeting", Meeting),
     ]
 
     def get_query(self):

@@ -9,7 +9,9 @@ business (shapes.py); these rules are the house's stricter standard.
 from ..markup import cited_keys
 
 # Kinds whose every record states facts, and so cites at least one source.
-FACTUAL = ("exercises", "policies", "topics")
+FACTUAL = ("exercises", "policies", "topics", "bodies", "meetings")
+# Kinds whose Markdown may cite sources inline as [@key], and the key holding it.
+CITING_TEXT = {"topics": "body", "bodies": "description"}
 
 
 def _keys(sources):
@@ -36,9 +38,12 @@ def problems(bundle):
         url = entry.data.get("url")
         if isinstance(url, str) and not url.startswith(("http://", "https://")):
             found.append(f"{entry.label}: url must start with http:// or https://")
-    for entry in bundle.entries["topics"]:
-        listed = set(_keys(entry.data.get("sources")))
-        for key in cited_keys(entry.data.get("body") or ""):
-            if key not in listed:
-                found.append(f"{entry.label}: body cites [@{key}] but it is not in sources")
+    for kind, text_key in CITING_TEXT.items():
+        for entry in bundle.entries[kind]:
+            listed = set(_keys(entry.data.get("sources")))
+            for key in cited_keys(entry.data.get(text_key) or ""):
+                if key not in listed:
+                    found.append(
+                        f"{entry.label}: {text_key} cites [@{key}] but it is not in sources"
+                    )
     return found

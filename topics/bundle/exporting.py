@@ -24,6 +24,8 @@ ORDER = {
     "series": ["slug"],
     "exercises": ["start_date", "slug"],
     "policies": ["signed_date", "slug"],
+    "bodies": ["slug"],
+    "meetings": ["date", "slug"],
     "topics": ["slug"],
 }
 STATE_HEADER = """\

@@ -24,10 +24,12 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
 
 from ..models import (
+    Body,
     Country,
     Domain,
     Exercise,
     ExerciseSeries,
+    Meeting,
     Policy,
     Source,
     Theme,
@@ -44,6 +46,8 @@ NATURAL_KEYS = {
     Exercise: "slug",
     Policy: "slug",
     Topic: "slug",
+    Body: "slug",
+    Meeting: "slug",
     Domain: "slug",
 }
 # How a reference is named in messages ("unknown country code 'XX'").

@@ -17,9 +17,11 @@ import json
 from django.db.models import Prefetch
 
 from ..models import (
+    Body,
     Country,
     Exercise,
     ExerciseSeries,
+    Meeting,
     Policy,
     Source,
     Theme,
@@ -321,6 +323,44 @@ SHAPES = {
                 Citations(),
                 # `status` is the legal status; the publication state is `publication`.
                 *publication("publication"),
+            ],
+            key="slug",
+        ),
+        # After policies and exercises: a meeting names those it adopted or ordered.
+        Shape(
+            "bodies",
+            Body,
+            [
+                Text("slug"),
+                Text("name"),
+                Text("short_name"),
+                PartialDate("founded", "founded_date", "founded_precision"),
+                Text("seat"),
+                Text("description"),
+                theme_links(),
+                Citations(),
+                *publication(),
+            ],
+            key="slug",
+        ),
+        Shape(
+            "meetings",
+            Meeting,
+            [
+                Text("slug"),
+                Ref("body"),
+                Text("name"),
+                Integer("number"),
+                PartialDate("date", "date", "date_precision"),
+                Text("place"),
+                Ref("host"),
+                Ref("chair"),
+                Text("outcome"),
+                Text("disputed"),
+                RefSet("policies"),
+                RefSet("exercises"),
+                Citations(),
+                *publication(),
             ],
             key="slug",
         ),

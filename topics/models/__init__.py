@@ -4,6 +4,8 @@
 - `sources`: sources and their citations by records.
 - `vocabulary`: themes, countries and their SCO status, exercise series, domains.
 - `exercises`, `policies`, `articles`: the records readers browse.
+- `bodies`: the standing bodies (councils, meetings of ministers) and their meetings,
+  linked to the policies they adopted and the exercises they ordered.
 - `bookkeeping`: revision notes, load state, the content version, link checks.
 
 Each model's QuerySet has the methods named for the pages that use it
@@ -12,6 +14,7 @@ Each model's QuerySet has the methods named for the pages that use it
 """
 
 from .articles import Topic, TopicCountry
+from .bodies import Body, Meeting
 from .bookkeeping import BundleState, ContentVersion, LinkCheck, RevisionNote
 from .exercises import Exercise, Participation
 from .policies import Policy, PolicyParty, PolicyRelation
@@ -20,8 +23,9 @@ from .sources import Citation, Cited, Source
 from .vocabulary import Country, Domain, ExerciseSeries, Membership, Theme, Themed, ThemeLink
 
 __all__ = [
-    "BundleState", "Citation", "Cited", "ContentVersion", "Country", "Domain", "Exercise",
-    "ExerciseSeries", "LinkCheck", "Membership", "Participation", "Policy", "PolicyParty",
-    "PolicyRelation", "Publishable", "PublishableQuerySet", "RevisionNote", "Source", "Theme",
-    "ThemeLink", "Themed", "Timestamped", "Topic", "TopicCountry",
+    "Body", "BundleState", "Citation", "Cited", "ContentVersion", "Country", "Domain",
+    "Exercise", "ExerciseSeries", "LinkCheck", "Meeting", "Membership", "Participation",
+    "Policy", "PolicyParty", "PolicyRelation", "Publishable", "PublishableQuerySet",
+    "RevisionNote", "Source", "Theme", "ThemeLink", "Themed", "Timestamped", "Topic",
+    "TopicCountry",
 ]  # fmt: skip

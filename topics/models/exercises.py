@@ -30,7 +30,11 @@ class ExerciseQuerySet(ThemedQuerySet):
         )
 
     def for_detail(self):
-        return self.for_cards().for_download()
+        from .bodies import Meeting
+
+        # With the meetings that ordered, prepared or reviewed it.
+        meetings = Meeting.objects.published().order_by("date", "name")
+        return self.for_cards().for_download().prefetch_related(Prefetch("meetings", meetings))
 
     def for_download(self):
         """Prefetch what a download row has beyond a card: domains, themes, sources."""

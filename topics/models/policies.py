@@ -23,6 +23,8 @@ class PolicyQuerySet(ThemedQuerySet):
         return self  # a card shows only the policy's own columns
 
     def for_detail(self):
+        from .bodies import Meeting
+
         relations = PolicyRelation.objects.between_published_policies()
         return (
             self.with_citations()
@@ -31,6 +33,8 @@ class PolicyQuerySet(ThemedQuerySet):
             .prefetch_related(
                 Prefetch("outgoing_relations", queryset=relations.select_related("to_policy")),
                 Prefetch("incoming_relations", queryset=relations.select_related("from_policy")),
+                # The meetings that adopted, prepared or reviewed it.
+                Prefetch("meetings", queryset=Meeting.objects.published().order_by("date", "name")),
             )
         )
 

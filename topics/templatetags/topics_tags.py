@@ -1,8 +1,12 @@
+import html
+import re
+
 from django import template
+from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
 from .. import health
-from ..markup import render_markdown
+from ..markup import CITATION_MARKER, render_markdown
 
 register = template.Library()
 
@@ -11,6 +15,13 @@ register = template.Library()
 def markdown(text):
     """Render editor Markdown to sanitised HTML."""
     return mark_safe(render_markdown(text).html)  # noqa: S308 - sanitised by nh3
+
+
+@register.filter
+def plain(text):
+    """Return editor Markdown as plain text, without its [@key] citations (for snippets)."""
+    rendered = render_markdown(re.sub(rf"\s*{CITATION_MARKER.pattern}", "", text or "")).html
+    return html.unescape(strip_tags(rendered)).strip()
 
 
 @register.filter
