@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
@@ -13,7 +13,12 @@ from django.utils import timezone
 from topics import content_version, page_cache
 from topics.models import ContentVersion, Exercise
 
-from . import factories as f
+from .factories import (
+    CitationFactory,
+    ExerciseFactory,
+    StaffFactory,
+    SuperuserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -61,9 +66,9 @@ def test_a_deletion_is_visible_at_once(client, world):
 def test_bulk_publish_in_the_admin_is_visible_at_once(client, world):
     assert client.get("/exercises/secret-drill-2019/").status_code == 404
     assert "Secret Drill" not in text(client, "/exercises/")
-    f.cite(world["draft_exercise"], world["s1"])  # a source, or it may not be published
-    admin = User.objects.create_superuser("boss", "boss@example.org", "pw")
-    client.force_login(admin)
+    # A source, or it may not be published.
+    CitationFactory(record=world["draft_exercise"], source=world["s1"])
+    client.force_login(SuperuserFactory())
     client.post(
         "/admin/topics/exercise/",
         {"action": "publish", "_selected_action": [world["draft_exercise"].pk]},
@@ -142,9 +147,9 @@ def test_an_edit_made_while_the_cache_is_down_is_seen_once_it_is_back(client, wo
 
 def test_a_scheduled_record_appears_on_every_page_when_its_time_comes(client, world, monkeypatch):
     now = timezone.now()
-    f.exercise(
-        "Scheduled Drill 2026",
-        datetime.date(2026, 3, 1),
+    ExerciseFactory(
+        name="Scheduled Drill 2026",
+        start_date=datetime.date(2026, 3, 1),
         hosts=[world["cn"]],
         published_at=now + datetime.timedelta(minutes=30),
     )
@@ -174,9 +179,9 @@ def test_pages_stay_cached_until_a_scheduled_time_comes(
     client, world, monkeypatch, django_assert_num_queries
 ):
     now = timezone.now()
-    f.exercise(
-        "Scheduled Drill 2026",
-        datetime.date(2026, 3, 1),
+    ExerciseFactory(
+        name="Scheduled Drill 2026",
+        start_date=datetime.date(2026, 3, 1),
         published_at=now + datetime.timedelta(hours=2),
     )
     client.get("/exercises/")
@@ -189,8 +194,7 @@ def test_pages_stay_cached_until_a_scheduled_time_comes(
 
 
 def test_a_staff_preview_of_a_draft_is_never_served_to_readers(client, world):
-    staff = User.objects.create_user("ed", password="pw", is_staff=True)
-    client.force_login(staff)
+    client.force_login(StaffFactory())
     preview = text(client, "/exercises/secret-drill-2019/")
     assert "Secret Drill 2019" in preview and "Draft preview" in preview
     client.logout()
@@ -204,7 +208,7 @@ def test_staff_are_never_served_a_readers_cached_page(world):
     cached = page_cache.PageCacheMiddleware(view)
     assert cached(reader_request()).content == b"page for readers"  # stored
     staff = reader_request()
-    staff.user = User.objects.create_user("ed", password="pw", is_staff=True)
+    staff.user = StaffFactory(username="ed")
     assert cached(staff).content == b"page for ed"
     assert cached(reader_request()).content == b"page for readers"
 
@@ -394,7 +398,7 @@ def test_a_migrate_run_moves_the_version_by_a_random_step(world):
 def test_a_save_moves_the_version_once_in_autocommit_and_in_a_transaction():
     from django.db import transaction
 
-    exercise = f.exercise("Lone Drill", datetime.date(2020, 1, 1))
+    exercise = ExerciseFactory(name="Lone Drill", start_date=datetime.date(2020, 1, 1))
     before = content_version.content_version()
     exercise.save()  # autocommit: bumped after the write
     assert content_version.content_version() == before + 1
@@ -409,7 +413,7 @@ def test_a_save_moves_the_version_once_in_autocommit_and_in_a_transaction():
 def test_without_a_transaction_the_version_moves_only_after_the_write(client):
     from django.db.models.signals import pre_save
 
-    exercise = f.exercise("Lone Drill", datetime.date(2020, 1, 1))
+    exercise = ExerciseFactory(name="Lone Drill", start_date=datetime.date(2020, 1, 1))
     assert "Lone Drill" in text(client, "/exercises/")
     during = []
 
@@ -438,8 +442,8 @@ def test_two_editors_saving_the_same_records_never_deadlock_on_the_version():
 
     from django.db import connection, transaction
 
-    first = f.exercise("First Drill", datetime.date(2020, 1, 1))
-    second = f.exercise("Second Drill", datetime.date(2020, 2, 1))
+    first = ExerciseFactory(name="First Drill", start_date=datetime.date(2020, 1, 1))
+    second = ExerciseFactory(name="Second Drill", start_date=datetime.date(2020, 2, 1))
     batch_started, editor_started = threading.Event(), threading.Event()
     errors = []
 

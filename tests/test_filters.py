@@ -150,10 +150,15 @@ def test_active_filters_have_one_click_removal(client, world):
 def test_pagination_keeps_filters(client, world, settings):
     import datetime
 
-    from . import factories as f
+    from .factories import ExerciseFactory
 
     for i in range(25):
-        f.exercise(f"Bulk {i}", datetime.date(2015, 1, 1), hosts=[world["cn"]], kind="cyber")
+        ExerciseFactory(
+            name=f"Bulk {i}",
+            start_date=datetime.date(2015, 1, 1),
+            hosts=[world["cn"]],
+            kind="cyber",
+        )
     response = client.get("/exercises/", {"kind": "cyber", "sort": "name"})
     assert response.context["paginator"].count == 25
     page = response.content.decode()
