@@ -1,12 +1,11 @@
-"""Request ids, one-line logging, and the client address behind trusted proxies.
+"""Request ids, refusing NUL bytes, and the client address behind trusted proxies.
 
 Every request gets an id (the proxy's `X-Request-ID` when it sends a sane one,
 else a new one). It is returned in the `X-Request-ID` response header, added
-to every log line written while the request is handled, and shown on the
-500 page, so a reader's report can be matched to the log.
+to every log line written while the request is handled (logs.py), and shown on
+the 500 page, so a reader's report can be matched to the log.
 """
 
-import contextvars
 import ipaddress
 import logging
 import re
@@ -15,13 +14,10 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 
+from .logs import request_id_var
+
 logger = logging.getLogger(__name__)
-_request_id = contextvars.ContextVar("request_id", default="-")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-
-
-def current_request_id():
-    return _request_id.get()
 
 
 class RequestIDMiddleware:
@@ -34,7 +30,7 @@ class RequestIDMiddleware:
         request.request_id = request_id
         # Not reset afterwards: Django logs 4xx/5xx responses after the middleware
         # chain returns, and those lines should carry the id too.
-        _request_id.set(request_id)
+        request_id_var.set(request_id)
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
@@ -55,26 +51,6 @@ class RejectNullBytesMiddleware:
             if "\x00" in key or any("\x00" in value for value in values):
                 raise SuspiciousOperation("NUL byte in the query string")
         return self.get_response(request)
-
-
-class RequestIDLogFilter(logging.Filter):
-    def filter(self, record):
-        if not hasattr(record, "request_id"):
-            request = getattr(record, "request", None)
-            record.request_id = getattr(request, "request_id", None) or current_request_id()
-        return True
-
-
-class OneLineFormatter(logging.Formatter):
-    """`time level logger request_id=… message`, with tracebacks folded onto the line."""
-
-    def __init__(self):
-        super().__init__("%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s %(message)s")
-
-    def format(self, record):
-        if not hasattr(record, "request_id"):
-            record.request_id = current_request_id()
-        return super().format(record).replace("\r", "").replace("\n", " ⏎ ")
 
 
 def _parse_ip(value):

@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 
 from topics.page_cache import cache_status
 
-from .middleware import current_request_id
+from .logs import current_request_id
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import time
 import pytest
 from django.test import override_settings
 
-from sco_site.settings import redis_cache
+from sco_site.settings.base import redis_cache
 from topics import page_cache
 
 pytestmark = pytest.mark.django_db

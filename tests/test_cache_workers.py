@@ -81,7 +81,7 @@ def site(request, tmp_path_factory):
         DJANGO_DEBUG="0",
         DJANGO_HTTPS="0",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_SETTINGS_MODULE="sco_site.settings",
+        DJANGO_SETTINGS_MODULE="sco_site.settings.production",
         GUNICORN_BIND=f"127.0.0.1:{port}",
         GUNICORN_WORKERS=str(WORKERS),
     )

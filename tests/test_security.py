@@ -89,12 +89,17 @@ def test_request_id_is_returned_and_logged(client, caplog):
     response = client.get("/no-such-page/", HTTP_X_REQUEST_ID="abc12345-from-proxy")
     assert response.status_code == 404
     assert response["X-Request-ID"] == "abc12345-from-proxy"
+    # The "Not Found" line, as the configured console handler writes it.
+    console = next(h for h in logging.getLogger().handlers if h.get_name() == "console")
+    lines = [console.format(r) for r in caplog.records if r.name == "django.request"]
+    assert len(lines) == 1 and "Not Found: /no-such-page/" in lines[0]
+    assert "request_id=abc12345-from-proxy" in lines[0]
     generated = client.get("/", HTTP_X_REQUEST_ID="bad id with spaces")["X-Request-ID"]
     assert len(generated) == 32 and " " not in generated
 
 
 def test_log_lines_are_single_lines_with_the_request_id():
-    from sco_site.middleware import OneLineFormatter, RequestIDLogFilter
+    from sco_site.logs import OneLineFormatter, RequestIDLogFilter
 
     try:
         raise ValueError("boom\nsecond line")
@@ -171,7 +176,7 @@ def test_admin_url_can_be_moved():
         "print(reverse('admin:index'))"
     )
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    clean.update(env, DJANGO_SETTINGS_MODULE="sco_site.settings")
+    clean.update(env, DJANGO_SETTINGS_MODULE="sco_site.settings.production")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean,
                             capture_output=True, text=True, timeout=60)  # fmt: skip
     assert result.stdout.strip().splitlines()[-1] == "/editors-desk/", result.stderr
@@ -333,7 +338,7 @@ def test_trusted_proxies_parse_addresses_and_networks(monkeypatch):
 
     from django.core.exceptions import ImproperlyConfigured
 
-    from sco_site.settings import env_networks
+    from sco_site.settings.base import env_networks
 
     monkeypatch.setenv("PROXIES_UNDER_TEST", " 203.0.113.7 ,10.1.0.0/16,2001:db8::/32")
     assert env_networks("PROXIES_UNDER_TEST", "") == [

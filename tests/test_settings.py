@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_django_setup(**env):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    clean.update(env, DJANGO_SETTINGS_MODULE="sco_site.settings")
+    clean.update(env, DJANGO_SETTINGS_MODULE="sco_site.settings.production")
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
         cwd=ROOT,
@@ -35,8 +35,9 @@ def test_debug_mode_starts_without_a_secret_key():
     assert run_django_setup(DJANGO_DEBUG="1").returncode == 0
 
 
-def run_without_django_env(*args):
+def run_without_django_env(*args, **env):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    clean.update(env)
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
     )
@@ -54,7 +55,23 @@ def test_runserver_without_debug_refuses_to_start_without_secret_key():
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
 
 
-def test_offline_management_commands_work_without_secret_key():
+def test_management_commands_without_debug_refuse_to_start_without_secret_key():
     result = run_without_django_env("manage.py", "makemigrations", "--check", "--dry-run")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_offline_management_commands_work_with_a_throwaway_secret_key():
+    # As `make serve` runs migrate and collectstatic: any key will do for them.
+    result = run_without_django_env(
+        "manage.py", "makemigrations", "--check", "--dry-run", DJANGO_SECRET_KEY="throwaway"
+    )
     assert result.returncode == 0, result.stderr
     assert "No changes detected" in result.stdout
+
+
+def test_the_test_settings_need_neither_pytest_nor_a_secret_key():
+    code = "import django; django.setup(); print('started')"
+    result = run_without_django_env("-c", code, DJANGO_SETTINGS_MODULE="sco_site.settings.test")
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout

@@ -105,7 +105,20 @@ class YearFilter(django_filters.NumberFilter):
 
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
-    """Order with unknown values (e.g. unreported personnel) last on every database."""
+    """Order with unknown values (e.g. unreported personnel) last on every database.
+
+    `default` is the list's own order (its model's Meta.ordering): it comes first
+    and stands for "no choice made", so the menu never lists it twice.
+    """
+
+    def __init__(self, *args, default, **kwargs):
+        self.default = default
+        kwargs.setdefault("empty_label", None)
+        super().__init__(*args, **kwargs)
+
+    def build_choices(self, fields, labels):
+        choices = super().build_choices(fields, labels)
+        return sorted(choices, key=lambda choice: choice[0] != self.default)
 
     def filter(self, qs, value):
         if value in ([], (), {}, "", None):
@@ -226,9 +239,9 @@ class ExerciseFilter(ExplainedFilterSet):
         label="Framework", choices=Exercise.Framework.choices, empty_label="Any framework"
     )
     scope = django_filters.ChoiceFilter(
-        label="Counted as",
-        choices=[("sco", "SCO exercises held (as counted on the home page)")],
-        empty_label="Every record",
+        label="Show",
+        choices=[("sco", "SCO exercises that were held (the home page's count)")],
+        empty_label="Every record, incl. drills outside the SCO",
         method="filter_scope",
     )
     host = CountryFilter(
@@ -257,7 +270,7 @@ class ExerciseFilter(ExplainedFilterSet):
             "personnel": "Personnel (fewest first)",
             "-personnel": "Personnel (most first)",
         },
-        empty_label="Date (newest first)",
+        default="-date",
     )
 
     class Meta(ExplainedFilterSet.Meta):
@@ -306,7 +319,7 @@ class PolicyFilter(ExplainedFilterSet):
             "short_name": "Name (A–Z)",
             "-name": "Name (Z–A)",
         },
-        empty_label="Signed (newest first)",
+        default="-date",
     )
 
     class Meta(ExplainedFilterSet.Meta):

@@ -1,19 +1,19 @@
-"""Settings for the SCO Military Cooperation Reference.
+"""Settings common to the site and the test suite.
 
 The few values that differ between a laptop and production come from the
-environment (see `.env.example` and the README's Configuration table).
+environment (see `.env.example` and the README's Configuration table). The
+secret key does not: production.py reads it, test.py fixes one.
 """
 
 import ipaddress
 import os
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
 def env_bool(name, default=False):
@@ -42,28 +42,6 @@ def env_networks(name, default):
 
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
-# pytest-django imports pytest before these settings; the test suite needs no secret.
-TESTING = "pytest" in sys.modules
-
-# Management commands other than runserver may run without the key (makemigrations,
-# collectstatic…); anything that serves the site, or needs the key, may not.
-_MANAGEMENT_COMMAND = (
-    Path(sys.argv[0]).name in {"manage.py", "django-admin"}
-    and len(sys.argv) > 1
-    and sys.argv[1] != "runserver"
-)
-
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if DEBUG or TESTING:
-        # Only ever used with DEBUG on (a developer's machine) or under the test suite.
-        SECRET_KEY = "django-insecure-local-development-only"
-    elif not _MANAGEMENT_COMMAND:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Set it to a long random value in "
-            "production, or set DJANGO_DEBUG=1 for local development "
-            "(`make run` does this for you)."
-        )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -163,7 +141,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or TESTING
+            if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
@@ -195,28 +173,29 @@ def redis_cache(url):
     }
 
 
-REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {"default": redis_cache(REDIS_URL)}
+redis_url = os.environ.get("REDIS_URL", "")
+if redis_url:
+    CACHES = {"default": redis_cache(redis_url)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Request bodies: the site has no upload fields; anything larger is refused (400).
+# Request bodies: a form larger than this is refused (400). A file (only the admin's
+# import takes one) is not counted; above the second limit it waits on disk.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB, Django's default, stated on purpose
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # HTTPS. On by default whenever DEBUG is off; DJANGO_HTTPS=0 is for `make serve`
 # on a laptop, which speaks plain HTTP on 127.0.0.1.
-HTTPS = env_bool("DJANGO_HTTPS", default=not (DEBUG or TESTING))
-SECURE_SSL_REDIRECT = HTTPS
+https = env_bool("DJANGO_HTTPS", default=not DEBUG)
+SECURE_SSL_REDIRECT = https
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load-balancer probes may use plain HTTP
-SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000")) if https else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
 # "preload" only allows submission to the browsers' preload list, which is done by hand.
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=True)
-SESSION_COOKIE_SECURE = HTTPS
-CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_SECURE = https
+CSRF_COOKIE_SECURE = https
 SESSION_COOKIE_HTTPONLY = True
 # Behind a proxy that terminates TLS, e.g. DJANGO_SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto
 _proxy_header = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "").strip()
@@ -263,8 +242,8 @@ TRUSTED_PROXIES = env_networks(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "sco_site.middleware.RequestIDLogFilter"}},
-    "formatters": {"line": {"()": "sco_site.middleware.OneLineFormatter"}},
+    "filters": {"request_id": {"()": "sco_site.logs.RequestIDLogFilter"}},
+    "formatters": {"line": {"()": "sco_site.logs.OneLineFormatter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -281,9 +260,9 @@ LOGGING = {
     },
 }
 
-# Serve static files straight from the source folders while developing/testing.
-WHITENOISE_USE_FINDERS = DEBUG or TESTING
-WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+# Serve static files straight from the source folders while developing.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # Admin import and export of exercises, policies and sources (django-import-export;
 # see topics/admin_import.py). An import runs in one transaction, rolled back whole
@@ -294,7 +273,7 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 IMPORT_EXPORT_TMP_STORAGE_CLASS = (
     "import_export.tmp_storages.CacheStorage"
-    if REDIS_URL
+    if redis_url
     else "import_export.tmp_storages.TempFolderStorage"
 )
 
