@@ -4,10 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
-from django.utils import timezone
 
-from topics.models import Country, Exercise, ExerciseSeries, Policy, Theme, Topic
-from topics.partial_dates import format_partial_date, format_partial_range, parse_partial_date
+from topics.models import Country, Exercise, ExerciseSeries, Policy, Theme
 
 from .factories import (
     CountryFactory,
@@ -116,13 +114,6 @@ def test_deleting_an_unused_theme_works():
     assert not Theme.objects.filter(slug="unused").exists()
 
 
-def test_published_excludes_drafts_and_future_publication():
-    visible = TopicFactory(title="Visible")
-    TopicFactory(title="Draft", status="draft")
-    TopicFactory(title="Scheduled", published_at=timezone.now() + datetime.timedelta(days=1))
-    assert list(Topic.objects.published()) == [visible]
-
-
 def test_publishing_stamps_the_publication_time_once():
     topic = TopicFactory(title="Draft", status="draft")
     assert topic.published_at is None
@@ -132,52 +123,6 @@ def test_publishing_stamps_the_publication_time_once():
     assert first is not None
     topic.save()
     assert topic.published_at == first
-
-
-def test_partial_dates_are_stored_as_their_period_and_shown_at_their_precision():
-    exercise = ExerciseFactory(
-        name="Drill",
-        start_date=datetime.date(2009, 4, 17),
-        start_precision="month",
-        end_date=datetime.date(2009, 4, 2),
-        end_precision="month",
-    )
-    exercise.refresh_from_db()
-    assert exercise.start_date == datetime.date(2009, 4, 1)
-    assert exercise.end_date == datetime.date(2009, 4, 30)
-    assert exercise.dates_display == "April 2009"
-
-
-@pytest.mark.parametrize(
-    ("value", "end", "expected"),
-    [
-        ("2007-08-09", False, (datetime.date(2007, 8, 9), "day")),
-        ("2007-08", False, (datetime.date(2007, 8, 1), "month")),
-        ("2007-02", True, (datetime.date(2007, 2, 28), "month")),
-        ("2014", False, (datetime.date(2014, 1, 1), "year")),
-        ("2014", True, (datetime.date(2014, 12, 31), "year")),
-    ],
-)
-def test_parse_partial_date(value, end, expected):
-    assert parse_partial_date(value, end=end) == expected
-
-
-@pytest.mark.parametrize("value", ["2007-13", "2007-02-30", "August 2007", "07", "", "2007-8-9x"])
-def test_parse_partial_date_rejects_bad_values(value):
-    with pytest.raises(ValueError):
-        parse_partial_date(value)
-
-
-def test_date_formatting():
-    d = datetime.date
-    assert format_partial_date(d(2007, 8, 1), "month") == "August 2007"
-    assert format_partial_date(d(2014, 1, 1), "year") == "2014"
-    assert format_partial_range(d(2007, 8, 9), "day", d(2007, 8, 17), "day") == "9–17 August 2007"
-    assert (
-        format_partial_range(d(2010, 9, 9), "day", d(2010, 10, 2), "day")
-        == "9 September – 2 October 2010"
-    )
-    assert format_partial_range(d(2019, 1, 1), "year", d(2021, 12, 31), "year") == "2019 – 2021"
 
 
 def test_personnel_display_marks_approximate_figures():

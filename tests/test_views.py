@@ -368,16 +368,6 @@ def test_exercise_with_a_draft_series_has_no_series_and_no_other_editions(client
     assert "Other  exercises" not in page and "Other exercises" not in page
 
 
-def test_published_series_prefetch_leaves_a_draft_series_none(drafts):
-    from topics.models import Exercise
-
-    exercises = {e.slug: e for e in Exercise.objects.published().for_cards()}
-    assert exercises["joint-sea-2012"].series_id == drafts["sea_guardian"].pk
-    assert exercises["joint-sea-2012"].series is None
-    assert exercises["tianshan-i"].series is None  # scheduled
-    assert exercises["peace-mission-2007"].series == drafts["pm"]
-
-
 def test_staff_preview_shows_draft_vocabulary_as_readers_see_it(client, drafts):
     client.force_login(StaffFactory())
     page = text(client.get("/exercises/peace-mission-2007/"))

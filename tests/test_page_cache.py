@@ -1,23 +1,16 @@
 """The reader page cache: never a stale page, never a staff page for readers."""
 
-import datetime
-
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.test import RequestFactory, override_settings
-from django.utils import timezone
 
-from topics import content_version, page_cache
-from topics.models import ContentVersion, Exercise
+from topics import page_cache
 
 from .factories import (
-    CitationFactory,
-    ExerciseFactory,
     StaffFactory,
-    SuperuserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -42,66 +35,7 @@ def test_a_cached_page_costs_one_query_for_the_content_version(
     assert "Content-Security-Policy" in second  # headers are still added on the way out
 
 
-def test_an_edit_is_visible_at_once(client, world):
-    assert "Peace Mission 2007" in text(client, "/exercises/")
-    exercise = world["pm2007"]
-    exercise.name = "Peace Mission 2007 (renamed)"
-    exercise.save()
-    assert "Peace Mission 2007 (renamed)" in text(client, "/exercises/")
-
-
-def test_a_relation_change_is_visible_at_once(client, world):
-    link = '<a href="/topics/peace-mission-exercises/">'
-    assert link in text(client, "/exercises/peace-mission-2007/")
-    world["article"].exercises.remove(world["pm2007"])
-    assert link not in text(client, "/exercises/peace-mission-2007/")
-
-
-def test_a_deletion_is_visible_at_once(client, world):
-    assert "Joint Sea 2012" in text(client, "/exercises/")
-    world["joint_sea"].delete()
-    assert "Joint Sea 2012" not in text(client, "/exercises/")
-
-
-def test_bulk_publish_in_the_admin_is_visible_at_once(client, world):
-    assert client.get("/exercises/secret-drill-2019/").status_code == 404
-    assert "Secret Drill" not in text(client, "/exercises/")
-    # A source, or it may not be published.
-    CitationFactory(record=world["draft_exercise"], source=world["s1"])
-    client.force_login(SuperuserFactory())
-    client.post(
-        "/admin/topics/exercise/",
-        {"action": "publish", "_selected_action": [world["draft_exercise"].pk]},
-    )
-    client.logout()
-    assert "Secret Drill" in text(client, "/exercises/")
-
-
-def test_a_bulk_update_is_visible_once_the_version_is_bumped(client, world):
-    assert "Tianshan-I" in text(client, "/exercises/")
-    Exercise.objects.filter(pk=world["tianshan"].pk).update(status="draft")  # sends no signal
-    content_version.bump_content_version()
-    assert "Tianshan-I" not in text(client, "/exercises/")
-
-
-def test_the_version_moves_in_the_edit_transaction_and_rolls_back_with_it(world):
-    from django.db import transaction
-
-    before = content_version.content_version()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        world["pm2007"].save()
-        assert content_version.content_version() == before + 1  # same transaction: already moved
-        raise RuntimeError("roll back")
-    assert content_version.content_version() == before
-    assert ContentVersion.objects.get(pk=1).number == before
-
-
-def test_records_no_page_shows_leave_the_version_alone(world):
-    from topics.models import BundleState
-
-    before = content_version.content_version()
-    BundleState.objects.create(kind="exercise", key="x", bundle_hash="a", loaded_hash="b")
-    assert content_version.content_version() == before
+# When the cache fails ----------------------------------------------------------------
 
 
 class SwitchableCache(LocMemCache):
@@ -120,7 +54,7 @@ class SwitchableCache(LocMemCache):
         return super().set(*args, **kwargs)
 
 
-@override_settings(CACHES={"default": {"BACKEND": "tests.test_cache.SwitchableCache"}})
+@override_settings(CACHES={"default": {"BACKEND": "tests.test_page_cache.SwitchableCache"}})
 def test_an_edit_made_while_the_cache_is_down_is_seen_once_it_is_back(client, world, caplog):
     page_cache.bypass.reset()
     assert "Peace Mission 2018" in text(client, "/exercises/")  # cached
@@ -140,54 +74,6 @@ def test_an_edit_made_while_the_cache_is_down_is_seen_once_it_is_back(client, wo
         "page cache unreachable (ConnectionError: cache is down); "
         f"serving pages without it for {page_cache.BYPASS_SECONDS} s"
     ]
-
-
-# Scheduled publication -----------------------------------------------------------
-
-
-def test_a_scheduled_record_appears_on_every_page_when_its_time_comes(client, world, monkeypatch):
-    now = timezone.now()
-    ExerciseFactory(
-        name="Scheduled Drill 2026",
-        start_date=datetime.date(2026, 3, 1),
-        hosts=[world["cn"]],
-        published_at=now + datetime.timedelta(minutes=30),
-    )
-    pages = {
-        "/exercises/": "Scheduled Drill 2026",
-        "/": "<strong>4</strong> SCO exercises",
-        "/sitemap.xml": "/exercises/scheduled-drill-2026/",
-        "/feed/": "Scheduled Drill 2026",
-        world["cn"].get_absolute_url(): "Scheduled Drill 2026",
-    }
-    assert "<strong>3</strong> SCO exercises" in text(client, "/")
-    for url, shown in pages.items():
-        assert shown not in text(client, url), url
-    assert client.get("/exercises/scheduled-drill-2026/").status_code == 404
-
-    monkeypatch.setattr(timezone, "now", lambda: now + datetime.timedelta(minutes=29))
-    assert "Scheduled Drill 2026" not in text(client, "/exercises/")
-
-    monkeypatch.setattr(timezone, "now", lambda: now + datetime.timedelta(minutes=30))
-    for url, shown in pages.items():
-        assert shown in text(client, url), url
-    detail = client.get("/exercises/scheduled-drill-2026/")
-    assert detail.status_code == 200 and "Draft preview" not in detail.content.decode()
-
-
-def test_pages_stay_cached_until_a_scheduled_time_comes(
-    client, world, monkeypatch, django_assert_num_queries
-):
-    now = timezone.now()
-    ExerciseFactory(
-        name="Scheduled Drill 2026",
-        start_date=datetime.date(2026, 3, 1),
-        published_at=now + datetime.timedelta(hours=2),
-    )
-    client.get("/exercises/")
-    monkeypatch.setattr(timezone, "now", lambda: now + datetime.timedelta(hours=1))
-    with django_assert_num_queries(1):
-        client.get("/exercises/")
 
 
 # What is stored, and for whom ------------------------------------------------------
@@ -381,102 +267,3 @@ def test_posts_are_neither_served_from_nor_stored_in_the_cache():
     view(reader_request("POST"))
     view(reader_request("POST"))
     assert calls == ["GET", "POST", "POST"]
-
-
-def test_a_migrate_run_moves_the_version_by_a_random_step(world):
-    from django.core.management import call_command
-
-    before = content_version.content_version()
-    call_command("migrate", verbosity=0)
-    after = content_version.content_version()
-    call_command("migrate", verbosity=0)
-    assert before < after < content_version.content_version()
-    assert (after - before) != (content_version.content_version() - after)  # 1 in 2**32 to flake
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_save_moves_the_version_once_in_autocommit_and_in_a_transaction():
-    from django.db import transaction
-
-    exercise = ExerciseFactory(name="Lone Drill", start_date=datetime.date(2020, 1, 1))
-    before = content_version.content_version()
-    exercise.save()  # autocommit: bumped after the write
-    assert content_version.content_version() == before + 1
-    with transaction.atomic():
-        exercise.save()  # bumped before the write, committed with it
-    assert content_version.content_version() == before + 2
-    exercise.delete()
-    assert content_version.content_version() == before + 3
-
-
-@pytest.mark.django_db(transaction=True)
-def test_without_a_transaction_the_version_moves_only_after_the_write(client):
-    from django.db.models.signals import pre_save
-
-    exercise = ExerciseFactory(name="Lone Drill", start_date=datetime.date(2020, 1, 1))
-    assert "Lone Drill" in text(client, "/exercises/")
-    during = []
-
-    def reader_meanwhile(sender, **kwargs):  # runs after the page cache's own receiver
-        if sender is Exercise:
-            during.append(text(client, "/exercises/"))
-
-    pre_save.connect(reader_meanwhile, weak=False)
-    try:
-        exercise.name = "Lone Drill (renamed)"
-        exercise.save()
-    finally:
-        pre_save.disconnect(reader_meanwhile)
-    assert "Lone Drill (renamed)" not in during[0]  # cached, under the version before
-    assert "Lone Drill (renamed)" in text(client, "/exercises/")
-
-
-@pytest.mark.skipif(
-    not __import__("os").environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="row locks and deadlock detection: PostgreSQL only",
-)
-@pytest.mark.django_db(transaction=True)
-def test_two_editors_saving_the_same_records_never_deadlock_on_the_version():
-    import threading
-    import time
-
-    from django.db import connection, transaction
-
-    first = ExerciseFactory(name="First Drill", start_date=datetime.date(2020, 1, 1))
-    second = ExerciseFactory(name="Second Drill", start_date=datetime.date(2020, 2, 1))
-    batch_started, editor_started = threading.Event(), threading.Event()
-    errors = []
-
-    def batch():  # e.g. a bulk edit or a revert: the first record, then the second
-        try:
-            with transaction.atomic():
-                Exercise.objects.get(pk=first.pk).save()
-                batch_started.set()
-                editor_started.wait(5)
-                time.sleep(0.5)  # the editor now holds (or waits for) its lock
-                Exercise.objects.get(pk=second.pk).save()
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    def editor():  # meanwhile, an editor saves the second record in the admin
-        batch_started.wait(5)
-        try:
-            record = Exercise.objects.get(pk=second.pk)
-            with transaction.atomic():
-                editor_started.set()
-                record.name = "Second Drill (edited)"
-                record.save()
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=batch), threading.Thread(target=editor)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
-    assert Exercise.objects.get(pk=second.pk).name == "Second Drill (edited)"
