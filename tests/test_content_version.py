@@ -8,12 +8,23 @@ a load can, and check that readers see the change at once, and only once committ
 import datetime
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
 from topics import content_version
-from topics.models import ContentVersion, Exercise
+from topics.models import ContentVersion, Exercise, Publishable
 
-from .factories import CitationFactory, ExerciseFactory, SuperuserFactory
+from .factories import (
+    CitationFactory,
+    ExerciseFactory,
+    LinkCheckFactory,
+    PolicyFactory,
+    SuperuserFactory,
+    ThemeFactory,
+    ThemeLinkFactory,
+    TopicFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -184,6 +195,107 @@ def test_two_editors_saving_the_same_records_never_deadlock_on_the_version():
         thread.join(timeout=30)
     assert errors == []
     assert Exercise.objects.get(pk=second.pk).name == "Second Drill (edited)"
+
+
+def version():
+    return content_version.content_version()
+
+
+def test_each_write_to_content_moves_the_version_once(world):
+    # In a transaction (as every test is), the version moves before the write.
+    before = version()
+    link = ThemeLinkFactory(record=world["pm2007"], theme=world["border"])
+    assert version() == before + 1
+    world["article"].exercises.add(world["pm2018"])  # a relation of two records
+    assert version() == before + 2
+    link.delete()
+    assert version() == before + 3
+    CitationFactory(record=world["india"].memberships.get(), source=world["s1"])
+    assert version() == before + 4
+
+
+def test_users_and_bookkeeping_leave_the_version_alone(world):
+    before = version()
+    UserFactory()
+    LinkCheckFactory()
+    assert version() == before
+
+
+def test_a_bump_creates_the_version_row_when_there_is_none():
+    ContentVersion.objects.all().delete()  # as `flush` leaves it
+    assert version() == 0
+    content_version.bump_content_version()
+    assert ContentVersion.objects.get(pk=1).number == 1
+
+
+def test_migrated_moves_the_version_by_a_step_from_one_to_two_to_the_32(monkeypatch):
+    before = version()
+    monkeypatch.setattr(content_version.secrets, "randbelow", lambda n: n - 1)
+    content_version.migrated(sender=None, using="default")
+    assert version() == before + 2**32
+    monkeypatch.setattr(content_version.secrets, "randbelow", lambda n: 0)
+    content_version.migrated(sender=None, using="default")
+    assert version() == before + 2**32 + 1
+
+
+def test_migrated_creates_the_version_row_when_there_is_none(monkeypatch):
+    ContentVersion.objects.all().delete()
+    monkeypatch.setattr(content_version.secrets, "randbelow", lambda n: 41)
+    content_version.migrated(sender=None, using="default")
+    assert ContentVersion.objects.get(pk=1).number == 42
+
+
+def test_migrated_back_to_before_the_version_table_does_nothing():
+    class Before:
+        def get_model(self, app_label, model_name):
+            raise LookupError(model_name)
+
+    before = version()
+    content_version.migrated(sender=None, using="default", apps=Before())
+    assert version() == before
+
+
+# The publication marker ---------------------------------------------------------------
+
+HOUR = datetime.timedelta(hours=1)
+
+
+def test_the_marker_is_the_latest_publication_time_that_has_passed():
+    now = timezone.now()
+    TopicFactory(published_at=now - 2 * HOUR)
+    ThemeFactory(published_at=now - HOUR)  # any kind of record counts
+    ExerciseFactory(published_at=now + HOUR)  # scheduled: not yet
+    PolicyFactory(status="draft", published_at=now - HOUR / 2)  # a draft: never
+    assert content_version.publication_marker(version()) == now - HOUR
+
+
+def test_the_marker_is_worked_out_once_per_version(django_assert_num_queries):
+    ExerciseFactory(published_at=timezone.now() - HOUR)
+    current = version()
+    content_version.publication_marker(current)
+    with django_assert_num_queries(0):
+        content_version.publication_marker(current)
+    kinds = [m for m in apps.get_app_config("topics").get_models() if issubclass(m, Publishable)]
+    with django_assert_num_queries(len(kinds)):  # one aggregate per kind of record
+        content_version.publication_marker(current + 1)
+
+
+def test_the_marker_moves_when_a_scheduled_time_comes(monkeypatch, django_assert_num_queries):
+    now = timezone.now()
+    past = TopicFactory(published_at=now - HOUR)
+    scheduled = ExerciseFactory(published_at=now + HOUR / 2)
+    current = version()
+    assert content_version.publication_marker(current) == past.published_at
+    monkeypatch.setattr(timezone, "now", lambda: now + HOUR / 4)
+    with django_assert_num_queries(0):  # nothing came due: the memo holds
+        assert content_version.publication_marker(current) == past.published_at
+    monkeypatch.setattr(timezone, "now", lambda: now + HOUR)
+    assert content_version.publication_marker(current) == scheduled.published_at
+
+
+def test_with_nothing_published_there_is_no_marker():
+    ExerciseFactory(status="draft")
+    assert content_version.publication_marker(version()) is None
 
 
 # Scheduled publication -----------------------------------------------------------

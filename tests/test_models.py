@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from topics.models import Country, Exercise, ExerciseSeries, Policy, Theme
+from topics.models import Cited, Country, Exercise, ExerciseSeries, Policy, Theme, Themed, Topic
 
 from .factories import (
     CountryFactory,
@@ -132,3 +132,14 @@ def test_personnel_display_marks_approximate_figures():
     assert exercise.personnel_display == "6,500"
     exercise.personnel = None
     assert exercise.personnel_display == "Not reported"
+
+
+def test_only_records_with_themes_have_theme_links():
+    # Countries cite sources but have no themes: nothing on them may walk theme links
+    # (the old `Cited.theme_list` did, and raised on every country).
+    country = Country(name="Nowhere", iso_code="NW")
+    assert isinstance(country, Cited) and not isinstance(country, Themed)
+    assert not hasattr(country, "theme_links") and not hasattr(country, "theme_list")
+    assert str(country) == "Nowhere"
+    for model in (Exercise, ExerciseSeries, Policy, Topic):
+        assert issubclass(model, Themed) and hasattr(model, "theme_links")

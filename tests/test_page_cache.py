@@ -1,17 +1,21 @@
-"""The reader page cache: never a stale page, never a staff page for readers."""
+"""The reader page cache (topics/page_cache.py): what is stored, under which key and for
+whom, what a cached page keeps, and what happens when the cache fails. (That a cached
+page is never stale is tested with the content version, test_content_version.py.)"""
+
+import datetime
+import logging
+import re
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache.backends.locmem import LocMemCache
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.test import RequestFactory, override_settings
 
-from topics import page_cache
+from topics import content_version, page_cache
 
-from .factories import (
-    StaffFactory,
-)
+from .factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -267,3 +271,201 @@ def test_posts_are_neither_served_from_nor_stored_in_the_cache():
     view(reader_request("POST"))
     view(reader_request("POST"))
     assert calls == ["GET", "POST", "POST"]
+
+
+# Through the site: what is stored -------------------------------------------------------
+
+
+class CacheSpy:
+    """The page cache's own cache, with a record of what it read and wrote."""
+
+    def __init__(self, cache):
+        self.cache = cache
+        self.reads, self.writes = [], []
+
+    def get(self, key, *args):
+        self.reads.append(key)
+        return self.cache.get(key, *args)
+
+    def set(self, key, value, timeout):
+        self.writes.append(key)
+        return self.cache.set(key, value, timeout)
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    spy = CacheSpy(page_cache.cache)
+    monkeypatch.setattr(page_cache, "cache", spy)
+    return spy
+
+
+def key_for(path, **request):
+    """The key the middleware stores the page for `path` under, now."""
+    version = content_version.content_version()
+    marker = content_version.publication_marker(version)
+    return page_cache.page_key(RequestFactory().get(path, **request), version, marker)
+
+
+def test_a_junk_parameter_is_answered_with_a_notice_but_never_stored(client, world, spy):
+    for _ in range(2):
+        response = client.get("/exercises/?kind=naval&colour=red")
+        assert [e.slug for e in response.context["exercises"]] == ["joint-sea-2012"]
+        assert "“colour” is not a filter of this list" in response.content.decode()
+    detail = client.get("/exercises/peace-mission-2007/?utm_source=feed")
+    assert detail.status_code == 200
+    assert spy.writes == []
+    assert page_cache.cache.get(key_for("/exercises/?kind=naval&colour=red")) is None
+    client.get("/exercises/?kind=naval")
+    assert spy.writes == [key_for("/exercises/?kind=naval")]
+
+
+def test_an_ignored_value_is_answered_but_never_stored(client, world, spy):
+    for query in ("year_from=abc", "year_from=2012&year_to=2007", "show=everything"):
+        path = "/timeline/" if query.startswith("show") else "/exercises/"
+        assert client.get(f"{path}?{query}").status_code == 200
+    assert spy.writes == []
+
+
+def test_a_reordered_query_is_served_from_the_same_entry(
+    client, world, spy, django_assert_num_queries
+):
+    first = client.get("/exercises/?kind=naval&framework=outside-sco")
+    with django_assert_num_queries(1):  # the content version, then the cached page
+        again = client.get("/exercises/?framework=outside-sco&kind=naval")
+    assert again.content == first.content
+    assert spy.writes == [key_for("/exercises/?framework=outside-sco&kind=naval")]
+    assert spy.reads == spy.writes * 2
+
+
+def test_staff_are_never_served_cached_pages_nor_fill_the_cache(client, world, spy):
+    client.get("/exercises/")
+    client.get("/exercises/peace-mission-2007/")
+    assert len(spy.writes) == 2 and len(spy.reads) == 2
+    client.force_login(StaffFactory())
+    for url in ("/exercises/", "/exercises/peace-mission-2007/", "/exercises/secret-drill-2019/"):
+        assert client.get(url).status_code == 200
+    assert "Draft preview" in client.get("/exercises/secret-drill-2019/").content.decode()
+    assert len(spy.writes) == 2 and len(spy.reads) == 2  # the cache was not even asked
+
+
+def test_a_response_without_a_page_query_is_never_stored(client, world, spy):
+    for url in ("/healthz", "/admin/login/", "/healthz"):
+        assert client.get(url).status_code == 200
+    assert spy.writes == []
+
+
+def test_a_page_is_stored_under_its_own_address(client, world, spy, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "mirror.example.org"]
+    client.get("/exercises/")
+    client.get("/exercises/", HTTP_HOST="mirror.example.org")
+    client.get("/exercises/", secure=True)
+    assert spy.writes == [
+        key_for("/exercises/"),
+        key_for("/exercises/", HTTP_HOST="mirror.example.org"),
+        key_for("/exercises/", secure=True),
+    ]
+    assert len(set(spy.writes)) == 3
+
+
+# Through the site: what a cached page keeps --------------------------------------------------
+
+
+def test_a_cached_page_keeps_its_headers_and_gets_a_request_id_of_its_own(
+    client, world, django_assert_num_queries
+):
+    first = client.get("/exercises/")
+    with django_assert_num_queries(1):
+        again = client.get("/exercises/", HTTP_X_REQUEST_ID="reader-report-42")
+    for name in (
+        "Content-Type",
+        "Content-Security-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+    ):
+        assert again[name] == first[name], name
+    assert again.content == first.content
+    assert re.fullmatch("[0-9a-f]{32}", first["X-Request-ID"])
+    assert again["X-Request-ID"] == "reader-report-42"  # this request's id, not the stored one
+
+
+def test_a_cached_download_keeps_its_type_and_file_name(client, world, django_assert_num_queries):
+    first = client.get("/exercises/export.csv?host=RU")
+    with django_assert_num_queries(1):
+        again = client.get("/exercises/export.csv?host=RU")
+    assert again.content == first.content
+    assert again["Content-Type"] == "text/csv; charset=utf-8"
+    assert again["Content-Disposition"] == 'attachment; filename="sco-exercises.csv"'
+
+
+# The key and what may be stored ---------------------------------------------------------------
+
+
+def test_clean_query_sorts_and_drops_blanks():
+    assert page_cache.clean_query(QueryDict("b=2&a=1&c=&a=0&d=%20")) == "a=0&a=1&b=2"
+    assert page_cache.clean_query(QueryDict("")) == ""
+    assert page_cache.clean_query(QueryDict("q=peace+mission")) == "q=peace+mission"
+
+
+def test_the_key_is_the_cleaned_address_the_version_and_the_marker(settings):
+    settings.ALLOWED_HOSTS = ["testserver", "mirror.example.org"]
+    get = RequestFactory().get
+    marker = datetime.datetime(2026, 3, 1, 12, tzinfo=datetime.UTC)
+    key = page_cache.page_key(get("/exercises/?b=2&a=1&c="), 7, marker)
+    assert key == page_cache.page_key(get("/exercises/?a=1&b=2"), 7, marker)
+    assert key.startswith("topics:page:7:2026-03-01T12:00:00+00:00:")
+    assert page_cache.page_key(get("/exercises/"), 7, None).startswith("topics:page:7:-:")
+    others = {
+        page_cache.page_key(get("/exercises/?a=1&b=2"), 8, marker),
+        page_cache.page_key(get("/exercises/?a=1&b=2"), 7, marker + datetime.timedelta(1)),
+        page_cache.page_key(get("/exercises/?a=1&b=3"), 7, marker),
+        page_cache.page_key(get("/policies/?a=1&b=2"), 7, marker),
+        page_cache.page_key(get("/exercises/?a=1&b=2", secure=True), 7, marker),
+        page_cache.page_key(get("/exercises/?a=1&b=2", HTTP_HOST="mirror.example.org"), 7, marker),
+    }
+    assert len(others) == 6 and key not in others
+
+
+def test_storable_wants_the_exact_query_the_page_answers():
+    def request(path):
+        return RequestFactory().get(path)
+
+    assert page_cache.storable(request("/list/"), reader_page(HttpResponse("x"), query=""))
+    assert page_cache.storable(request("/list/?b=2&a=1"), reader_page(HttpResponse(), "a=1&b=2"))
+    assert not page_cache.storable(request("/list/?a=1&b=2"), reader_page(HttpResponse(), "a=1"))
+    assert not page_cache.storable(request("/list/"), reader_page(HttpResponse(), query=None))
+    assert not page_cache.storable(request("/list/"), HttpResponse("no page_query"))
+
+
+# The bypass -----------------------------------------------------------------------------------
+
+
+def test_the_bypass_skips_the_cache_for_a_while_and_logs_once(caplog):
+    bypass = page_cache.CacheBypass(10)
+    assert not bypass.active()
+    with caplog.at_level(logging.WARNING, logger="topics.page_cache"):
+        bypass.trip(ConnectionError("refused"))
+        bypass.trip(ConnectionError("refused again"))
+    assert bypass.active()
+    assert [r.getMessage() for r in caplog.records] == [
+        "page cache unreachable (ConnectionError: refused); serving pages without it for 10 s"
+    ]
+    bypass.reset()
+    assert not bypass.active()
+
+
+def test_while_bypassed_the_cache_is_not_called_and_reported_degraded():
+    calls = []
+    assert page_cache.cache_status() == "ok"
+    page_cache.bypass.trip(TimeoutError("hung"))
+    assert page_cache._cache_call(lambda *args: calls.append(args)) is None
+    assert calls == []
+    assert page_cache.cache_status() == "degraded"
+
+
+def test_a_failing_cache_call_trips_the_bypass():
+    def fails(*args):
+        raise ConnectionError("down")
+
+    assert page_cache._cache_call(fails, "key") is None
+    assert page_cache.bypass.active()
