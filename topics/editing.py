@@ -92,7 +92,7 @@ class RecordForm(forms.ModelForm):
         model = type(self.instance)
         # Lock the record's row until this save commits, so two saves cannot both
         # pass. Every content transaction takes the content version's row first
-        # (topics/cache.py), and so does this one, or two could deadlock.
+        # (topics/content_version.py), and so does this one, or two could deadlock.
         bump_content_version()
         current = model._default_manager.select_for_update().filter(pk=self.instance.pk).first()
         if current is None:

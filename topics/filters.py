@@ -21,6 +21,7 @@ import django_filters
 from django import forms
 from django.db.models import F
 from django.forms.utils import ErrorDict
+from django.http import QueryDict
 
 from .models import Country, Domain, Exercise, ExerciseSeries, Participation, Policy, Theme
 from .page_cache import clean_query
@@ -43,25 +44,43 @@ class ExplainedFilterForm(forms.Form):
 
     def full_clean(self):
         self.notices = []
+        self.ignored = set()  # parameters left out: invalid, or not filters of this list
+        self.swapped = False  # the year range was given the wrong way round
         super().full_clean()
         if not self.is_bound:
             return
         for name, errors in self._errors.items():
             label = self.fields[name].label if name in self.fields else "Filters"
             self.notices.append(f"{label}: {' '.join(errors)} This filter was ignored.")
+            self.ignored.add(name)
         self._errors = ErrorDict()  # ignored and explained, not refused
         for name in self.data:
             if name not in self.fields and name not in PAGE_PARAMETERS:
                 shown = name if len(name) <= 40 else f"{name[:40]}…"
                 self.notices.append(f"“{shown}” is not a filter of this list; it was ignored.")
+                self.ignored.add(name)
 
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("year_from"), cleaned.get("year_to")
         if start is not None and end is not None and start > end:
             cleaned["year_from"], cleaned["year_to"] = end, start
+            self.swapped = True
             self.notices.append(f"The year range was reversed; showing {end} to {start}.")
         return cleaned
+
+    def accepted_data(self):
+        """Return the query as applied: without what was ignored, a reversed range turned."""
+        data = QueryDict(mutable=True)
+        for name in self.data:
+            values = self.data.getlist(name) if hasattr(self.data, "getlist") else self.data[name]
+            values = values if isinstance(values, list | tuple) else [values]
+            data.setlist(name, [str(value) for value in values])
+        for name in self.ignored:
+            data.pop(name, None)
+        if self.swapped:
+            data["year_from"], data["year_to"] = data["year_to"], data["year_from"]
+        return data
 
 
 class CountryCodeField(forms.ModelChoiceField):
@@ -167,9 +186,16 @@ class ExplainedFilterSet(django_filters.FilterSet):
         return None if self.notices else clean_query(self.data)
 
     @property
+    def accepted_data(self):
+        """The query as applied (see `ExplainedFilterForm.accepted_data()`)."""
+        if not self.is_bound or not self.form.is_valid():
+            return QueryDict(mutable=True)
+        return self.form.accepted_data()
+
+    @property
     def filter_query(self):
-        """The active filters as a query string, without the page (for download links)."""
-        query = self.data.copy()
+        """The filters applied, as a query string without the page (for download links)."""
+        query = self.accepted_data
         for name in PAGE_PARAMETERS:
             query.pop(name, None)
         return clean_query(query)
@@ -179,16 +205,17 @@ class ExplainedFilterSet(django_filters.FilterSet):
         """{label, value, remove_url} for each filter value in use, sort excluded."""
         if not self.is_bound or not self.form.is_valid():
             return []
+        accepted = self.accepted_data
         chips = []
         for name, field in self.form.fields.items():
             cleaned = self.form.cleaned_data.get(name)
             if name == "sort" or cleaned in (None, "", []):
                 continue
-            for value in self.data.getlist(name):
+            for value in accepted.getlist(name):
                 if not value.strip():
                     continue
-                remaining = self.data.copy()
-                remaining.setlist(name, [v for v in self.data.getlist(name) if v != value])
+                remaining = accepted.copy()
+                remaining.setlist(name, [v for v in accepted.getlist(name) if v != value])
                 for page in PAGE_PARAMETERS:
                     remaining.pop(page, None)
                 query = clean_query(remaining)
@@ -240,8 +267,8 @@ class ExerciseFilter(ExplainedFilterSet):
     )
     scope = django_filters.ChoiceFilter(
         label="Show",
-        choices=[("sco", "SCO exercises that were held (the home page's count)")],
-        empty_label="Every record, incl. drills outside the SCO",
+        choices=[("sco", "SCO exercises held (as counted on the home page)")],
+        empty_label="All records",
         method="filter_scope",
     )
     host = CountryFilter(

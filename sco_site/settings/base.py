@@ -156,7 +156,7 @@ TOPICS_PAGE_SIZE = 20
 
 # Cache: Redis when REDIS_URL is set (shared by every app server), else each process's
 # own memory. Either is safe: reader pages are keyed by the content version kept in
-# the database (topics/cache.py), so no server can serve a page older than the last
+# the database (topics/content_version.py), so no server can serve a page older than the last
 # committed edit. The page cache handles cache errors itself, so they are not ignored
 # here: it logs one line and bypasses the cache for a few seconds.
 def redis_cache(url):

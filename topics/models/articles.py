@@ -14,7 +14,7 @@ class TopicQuerySet(ThemedQuerySet):
     search_fields = ("title", "summary", "body")
 
     def for_list(self):
-        return self.with_published_themes()
+        return self  # a card shows only the topic's own columns
 
     def for_detail(self):
         countries = TopicCountry.objects.filter(country__in=Country.objects.published())
