@@ -3,24 +3,40 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from . import factories as f
+from .factories import (
+    CountryFactory,
+    ExerciseFactory,
+    ParticipationFactory,
+    PolicyFactory,
+    PolicyPartyFactory,
+    SeriesFactory,
+    SourceFactory,
+    ThemeFactory,
+    ThemeLinkFactory,
+    TopicCountryFactory,
+    TopicFactory,
+)
 
 
 @pytest.fixture
 def world(db):
     """A small, fully known data set that the view and filter tests assert against."""
-    ct = f.theme("Counterterrorism", slug="counterterrorism")
-    border = f.theme("Border security", slug="border-security")
-    cn = f.country("China", "CN", status="founding-member")
-    ru = f.country("Russia", "RU", status="founding-member")
-    kz = f.country("Kazakhstan", "KZ", status="founding-member")
-    india = f.country("India", "IN", since=datetime.date(2017, 6, 9))
-    pk = f.country("Pakistan", "PK", since=datetime.date(2017, 6, 9))
-    pm = f.series("Peace Mission")
-    s1, s2 = f.source(title="Xinhua report"), f.source(title="TASS report")
-    pm2007 = f.exercise(
-        "Peace Mission 2007",
-        datetime.date(2007, 8, 9),
+    ct = ThemeFactory(name="Counterterrorism")
+    border = ThemeFactory(name="Border security")
+    founded = {"membership__status": "founding-member"}
+    joined = {"membership__start_date": datetime.date(2017, 6, 9)}
+    cn = CountryFactory(name="China", iso_code="CN", **founded)
+    ru = CountryFactory(name="Russia", iso_code="RU", **founded)
+    kz = CountryFactory(name="Kazakhstan", iso_code="KZ", **founded)
+    india = CountryFactory(name="India", iso_code="IN", **joined)
+    pk = CountryFactory(name="Pakistan", iso_code="PK", **joined)
+    pm = SeriesFactory(name="Peace Mission")
+    # Keys of their own, so tests may give them the keys import files use (source-1…).
+    s1 = SourceFactory(key="xinhua", title="Xinhua report")
+    s2 = SourceFactory(key="tass", title="TASS report")
+    pm2007 = ExerciseFactory(
+        name="Peace Mission 2007",
+        start_date=datetime.date(2007, 8, 9),
         end_date=datetime.date(2007, 8, 17),
         series=pm,
         hosts=[cn, ru],
@@ -29,72 +45,80 @@ def world(db):
         domains=["land", "air"],
         personnel=6500,
         location="Chebarkul, Russia",
+        sources=[s1],
     )
-    pm2018 = f.exercise(
-        "Peace Mission 2018",
-        datetime.date(2018, 8, 22),
+    pm2018 = ExerciseFactory(
+        name="Peace Mission 2018",
+        start_date=datetime.date(2018, 8, 22),
         series=pm,
         hosts=[ru],
         participants=[cn, kz, india, pk],
         themes=[ct],
         domains=["land"],
         personnel=3000,
+        sources=[s1],
     )
-    tianshan = f.exercise(
-        "Tianshan-I",
-        datetime.date(2006, 8, 1),
+    tianshan = ExerciseFactory(
+        name="Tianshan-I",
+        start_date=datetime.date(2006, 8, 1),
         start_precision="month",
         framework="rats",
         kind="law-enforcement",
         hosts=[kz, cn],
         themes=[border],
+        sources=[s1],
     )
-    joint_sea = f.exercise(
-        "Joint Sea 2012",
-        datetime.date(2012, 4, 22),
+    joint_sea = ExerciseFactory(
+        name="Joint Sea 2012",
+        start_date=datetime.date(2012, 4, 22),
         framework="outside-sco",
         kind="naval",
         hosts=[cn],
         participants=[ru],
         domains=["naval"],
+        sources=[s1],
     )
-    draft_exercise = f.exercise(
-        "Secret Drill 2019", datetime.date(2019, 5, 1), status="draft", hosts=[cn]
+    draft_exercise = ExerciseFactory(
+        name="Secret Drill 2019", start_date=datetime.date(2019, 5, 1), status="draft", hosts=[cn]
     )
-    for ex in (pm2007, pm2018, tianshan, joint_sea):
-        f.cite(ex, s1)
-    convention = f.policy(
-        "Shanghai Convention",
-        datetime.date(2001, 6, 15),
+    convention = PolicyFactory(
+        short_name="Shanghai Convention",
+        signed_date=datetime.date(2001, 6, 15),
         kind="convention",
         legal_status="in-force",
         in_force_date=datetime.date(2003, 3, 29),
         parties=[cn, ru, kz],
         themes=[ct],
+        sources=[s1, s2],
     )
-    extremism = f.policy(
-        "Extremism Convention",
-        datetime.date(2017, 6, 9),
+    extremism = PolicyFactory(
+        short_name="Extremism Convention",
+        signed_date=datetime.date(2017, 6, 9),
         kind="convention",
         legal_status="signed",
         parties=[cn, ru, kz, india, pk],
         themes=[ct],
     )
-    border_agreement = f.policy(
-        "Border Agreement", datetime.date(2015, 7, 10), parties=[cn, ru], themes=[border]
+    border_agreement = PolicyFactory(
+        short_name="Border Agreement",
+        signed_date=datetime.date(2015, 7, 10),
+        parties=[cn, ru],
+        themes=[border],
     )
-    draft_policy = f.policy("Draft Protocol", datetime.date(2020, 1, 1), status="draft")
-    f.cite(convention, s1, s2)
-    article = f.topic(
-        "Peace Mission exercises",
+    draft_policy = PolicyFactory(
+        short_name="Draft Protocol", signed_date=datetime.date(2020, 1, 1), status="draft"
+    )
+    article = TopicFactory(
+        title="Peace Mission exercises",
         body=f"## Origins\n\nThe drills began in 2007 [@{s2.key}]. "
         f"Later [@{s1.key}] and again [@{s2.key}].",
         themes=[ct],
+        exercises=[pm2007],
+        sources=[s1, s2],
     )
-    f.cite(article, s1, s2)
-    article.exercises.add(pm2007)
-    draft_topic = f.topic("Unfinished article", status="draft")
+    draft_topic = TopicFactory(title="Unfinished article", status="draft")
     dmm, dmm_2007 = body_and_meeting(s1)
+    del founded, joined
     return locals()
 
 
@@ -123,39 +147,32 @@ def drafts(world):
     (scheduled series) is linked from published exercises, policies, a topic or a
     series, so every reader page that shows vocabulary has something to leak.
     """
-    from topics.models import (
-        Participation,
-        PolicyParty,
-        ThemeLink,
-        TopicCountry,
-    )
-
     due = timezone.now() + datetime.timedelta(days=30)
-    space = f.theme("Space security", slug="space-security", status="draft")
-    arctic = f.theme("Arctic security", slug="arctic-security", published_at=due)
-    ruritania = f.country("Ruritania", "RT", publication="draft")
-    freedonia = f.country("Freedonia", "FD", published_at=due)
-    sea_guardian = f.series("Sea Guardian", status="draft")
-    mountain_watch = f.series("Mountain Watch", published_at=due)
+    space = ThemeFactory(name="Space security", status="draft")
+    arctic = ThemeFactory(name="Arctic security", published_at=due)
+    ruritania = CountryFactory(name="Ruritania", iso_code="RT", status="draft")
+    freedonia = CountryFactory(name="Freedonia", iso_code="FD", published_at=due)
+    sea_guardian = SeriesFactory(name="Sea Guardian", status="draft")
+    mountain_watch = SeriesFactory(name="Mountain Watch", published_at=due)
     w = world
-    Participation.objects.create(exercise=w["pm2007"], country=ruritania, role="host")
-    Participation.objects.create(exercise=w["pm2007"], country=freedonia, role="observer")
-    Participation.objects.create(exercise=w["pm2018"], country=ruritania, role="participant")
-    ThemeLink.objects.create(record=w["pm2007"], theme=space)
-    ThemeLink.objects.create(record=w["joint_sea"], theme=arctic)
+    ParticipationFactory(exercise=w["pm2007"], country=ruritania, role="host")
+    ParticipationFactory(exercise=w["pm2007"], country=freedonia, role="observer")
+    ParticipationFactory(exercise=w["pm2018"], country=ruritania, role="participant")
+    ThemeLinkFactory(record=w["pm2007"], theme=space)
+    ThemeLinkFactory(record=w["joint_sea"], theme=arctic)
     for exercise, series in ((w["joint_sea"], sea_guardian), (w["tianshan"], mountain_watch)):
         exercise.series = series
         exercise.save()
-    PolicyParty.objects.create(policy=w["convention"], country=ruritania)
-    PolicyParty.objects.create(policy=w["border_agreement"], country=freedonia)
-    ThemeLink.objects.create(record=w["convention"], theme=space)
-    ThemeLink.objects.create(record=w["border_agreement"], theme=arctic)
+    PolicyPartyFactory(policy=w["convention"], country=ruritania)
+    PolicyPartyFactory(policy=w["border_agreement"], country=freedonia)
+    ThemeLinkFactory(record=w["convention"], theme=space)
+    ThemeLinkFactory(record=w["border_agreement"], theme=arctic)
     for country in (w["cn"], ruritania, freedonia):
-        TopicCountry.objects.create(topic=w["article"], country=country)
+        TopicCountryFactory(topic=w["article"], country=country)
     for theme in (space, arctic):
-        ThemeLink.objects.create(record=w["article"], theme=theme)
-        ThemeLink.objects.create(record=w["pm"], theme=theme)
-    ThemeLink.objects.create(record=w["pm"], theme=w["ct"])
+        ThemeLinkFactory(record=w["article"], theme=theme)
+        ThemeLinkFactory(record=w["pm"], theme=theme)
+    ThemeLinkFactory(record=w["pm"], theme=w["ct"])
     added = dict(space=space, arctic=arctic, ruritania=ruritania, freedonia=freedonia)
     return {**world, **added, "sea_guardian": sea_guardian, "mountain_watch": mountain_watch}
 

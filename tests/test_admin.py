@@ -1,11 +1,12 @@
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from topics.models import Citation, Exercise, Participation, Theme
 
 from .admin_forms import form_data
+from .factories import StaffFactory, SuperuserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -14,8 +15,7 @@ REGISTERED = [model for model in admin.site._registry if model._meta.app_label =
 
 @pytest.fixture
 def superuser_client(client, world):
-    user = User.objects.create_superuser("admin", "admin@example.org", "pw")
-    client.force_login(user)
+    client.force_login(SuperuserFactory())
     return client
 
 
@@ -135,10 +135,8 @@ def test_view_on_site_link(superuser_client, world):
 
 
 def test_editor_group_is_least_privilege(client, world):
-    editors = Group.objects.get(name="Editor")
-    user = User.objects.create_user("ed", password="pw", is_staff=True)
-    user.groups.add(editors)
-    user = User.objects.get(pk=user.pk)
+    user = StaffFactory(groups=["Editor"])
+    user = User.objects.get(pk=user.pk)  # with no permission cache
     assert user.has_perm("topics.change_exercise") and user.has_perm("topics.add_topic")
     assert user.has_perm("topics.delete_citation")
     assert not user.has_perm("topics.delete_exercise")

@@ -3,11 +3,12 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import User
 from reversion.models import Revision
 
 from topics.history import save_version
 from topics.models import RevisionNote
+
+from .factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -86,8 +87,8 @@ def test_the_log_of_another_record_does_not_leak(client, world):
 
 
 def test_editors_names_and_addresses_never_appear(client, world):
-    editor = User.objects.create_user(
-        "jane.editor", email="jane@editors.invalid", first_name="Jane", last_name="Roe"
+    editor = UserFactory(
+        username="jane.editor", email="jane@editors.invalid", first_name="Jane", last_name="Roe"
     )
     version(world["pm2007"], on(5, 3), reason="Corrected troop numbers", user=editor)
     page = text(client.get(PM2007))

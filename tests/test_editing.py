@@ -1,15 +1,16 @@
 """Editors never lose work in the admin: history, reasons, stale forms, roles, sources."""
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from reversion.models import Version
 
 from topics.history import save_version
-from topics.models import Citation, Exercise, Participation, Policy, RevisionNote, Theme
+from topics.models import Exercise, Participation, Policy, RevisionNote, Theme
 
 from .admin_forms import form_data, one
+from .factories import CitationFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,10 +20,8 @@ def admin_url(model, view, *args):
 
 
 def member_of(group, name):
-    user = User.objects.create_user(name, password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
     client = Client()
-    client.force_login(user)
+    client.force_login(StaffFactory(username=name, groups=[group]))
     return client
 
 
@@ -213,10 +212,8 @@ def test_form_without_edit_token_is_refused(publisher, world):
 
 
 def test_groups_give_editors_and_publishers_their_rights(world):
-    editor = User.objects.create_user("e", is_staff=True)
-    editor.groups.add(Group.objects.get(name="Editor"))
-    publisher = User.objects.create_user("p", is_staff=True)
-    publisher.groups.add(Group.objects.get(name="Publisher"))
+    editor = StaffFactory(groups=["Editor"])
+    publisher = StaffFactory(groups=["Publisher"])
     editor, publisher = User.objects.get(pk=editor.pk), User.objects.get(pk=publisher.pk)
     assert editor.has_perm("topics.change_exercise") and editor.has_perm("topics.add_topic")
     assert editor.has_perm("topics.delete_citation")
@@ -228,8 +225,7 @@ def test_groups_give_editors_and_publishers_their_rights(world):
 
 def test_editor_cannot_publish_even_with_a_crafted_post(editor, world):
     draft = world["draft_exercise"]
-    f_cite = Citation.objects.create(record=draft, source=world["s1"], position=1)
-    assert f_cite.pk
+    CitationFactory(record=draft, source=world["s1"])  # so only the role is missing
     changelist = admin_url(Exercise, "changelist")
     editor.post(changelist, {"action": "publish", "_selected_action": [draft.pk]})
     draft.refresh_from_db()
@@ -291,7 +287,7 @@ def test_bulk_publish_refuses_records_without_a_source(publisher, world):
 
 def test_bulk_publish_and_unpublish_are_recorded(publisher, world):
     draft = world["draft_exercise"]
-    Citation.objects.create(record=draft, source=world["s1"], position=1)
+    CitationFactory(record=draft, source=world["s1"])
     url = admin_url(Exercise, "changelist")
     publisher.post(url, {"action": "publish", "_selected_action": [draft.pk]})
     draft.refresh_from_db()

@@ -30,7 +30,12 @@ from topics.models import (
     TopicCountry,
 )
 
-from . import factories as f
+from .factories import (
+    CitationFactory,
+    ExerciseFactory,
+    ThemeFactory,
+    TopicFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -121,9 +126,9 @@ def test_export_then_restore_into_an_empty_database_loses_nothing(tmp_path):
     load_content(path=CONTENT_DIR)
     # Records the bundled files do not have: a draft, an editor's record, odd text.
     cn = Country.objects.get(iso_code="CN")
-    draft = f.exercise(
-        "Draft drill",
-        datetime.date(2020, 5, 1),
+    draft = ExerciseFactory(
+        name="Draft drill",
+        start_date=datetime.date(2020, 5, 1),
         status="draft",
         hosts=[cn],
         personnel=12,
@@ -131,9 +136,11 @@ def test_export_then_restore_into_an_empty_database_loses_nothing(tmp_path):
         description="Line one\n\n  indented: yes — “quotes” & <b>html</b>\n",
         disputed="Typed in a browser:\r\nlines end in CR LF.\r\n",
     )
-    f.cite(draft, Source.objects.first(), note="says: 12")
-    f.topic(
-        "Editor topic", body="No trailing newline [@x]\r\n\r\nCR LF", published_at=timezone.now()
+    CitationFactory(record=draft, source=Source.objects.first(), position=1, note="says: 12")
+    TopicFactory(
+        title="Editor topic",
+        body="No trailing newline [@x]\r\n\r\nCR LF",
+        published_at=timezone.now(),
     )
     before = snapshot()
 
@@ -158,13 +165,15 @@ def test_restore_reproduces_the_database_exactly_and_a_load_after_it_changes_not
     exercise.name = "Peace Mission 2007 (edited)"
     exercise.save()
     membership = Membership.objects.filter(country__iso_code="IN").last()
-    Citation.objects.create(record=membership, source=Source.objects.first(), note="editor's")
+    CitationFactory(record=membership, source=Source.objects.first(), note="editor's")
     Participation.objects.filter(exercise__slug="peace-mission-2010").first().delete()
     topic = Topic.objects.get(slug="russia-and-china")
     unlinked = topic.related_topics.first()
     topic.related_topics.remove(unlinked)
     delete_with_snapshot(Exercise.objects.get(slug="peace-mission-2012"))
-    f.exercise("Draft drill", "2020-05-01", status="draft", hosts=[Country.objects.first()])
+    ExerciseFactory(
+        name="Draft drill", start_date="2020-05-01", status="draft", hosts=[Country.objects.first()]
+    )
     Topic.objects.filter(slug="future-prospects").update(status="draft")
     before = every_row()
 
@@ -180,7 +189,7 @@ def test_restore_reproduces_the_database_exactly_and_a_load_after_it_changes_not
     # Each restored record has a version, so it can be recovered after a deletion.
     assert Version.objects.get_for_object(Exercise.objects.get(slug="draft-drill")).exists()
     # New records get new ids (the database's id sequences were moved past the backup's).
-    assert f.theme("After the restore").pk > max(row["id"] for row in before["Theme"])
+    assert ThemeFactory(name="After the restore").pk > max(row["id"] for row in before["Theme"])
 
     capsys.readouterr()
     call_command("load_content")
@@ -206,8 +215,8 @@ def test_restore_reproduces_the_database_exactly_and_a_load_after_it_changes_not
 
 
 def test_export_includes_drafts_and_publication_times(tmp_path):
-    topic = f.topic("Hidden", status="draft")
-    shown = f.topic("Shown")
+    topic = TopicFactory(title="Hidden", status="draft")
+    shown = TopicFactory(title="Shown")
     call_command("export_content", str(tmp_path), verbosity=0)
     text = (tmp_path / "topics" / f"{topic.slug}.md").read_text()
     assert "status: draft" in text
@@ -231,7 +240,7 @@ def test_export_refuses_a_folder_that_is_not_empty(tmp_path):
 
 
 def test_restore_refuses_a_database_that_is_not_empty(tmp_path, capsys):
-    f.theme("Already here")
+    ThemeFactory(name="Already here")
     call_command("export_content", str(tmp_path / "backup"), verbosity=0)
     with pytest.raises(CommandError, match="nothing was changed"):
         call_command("load_content", path=str(tmp_path / "backup"), restore=True)
@@ -241,7 +250,7 @@ def test_restore_refuses_a_database_that_is_not_empty(tmp_path, capsys):
 
 
 def test_a_backup_without_its_state_file_is_restored_as_editors_records(tmp_path, capsys):
-    f.theme("Counterterrorism")
+    ThemeFactory(name="Counterterrorism")
     call_command("export_content", str(tmp_path / "backup"), verbosity=0)
     (tmp_path / "backup" / "_state.yaml").unlink()
     wipe()
@@ -253,7 +262,7 @@ def test_a_backup_without_its_state_file_is_restored_as_editors_records(tmp_path
 
 
 def test_a_damaged_state_file_is_reported(tmp_path):
-    f.theme("Counterterrorism")
+    ThemeFactory(name="Counterterrorism")
     call_command("export_content", str(tmp_path / "backup"), verbosity=0)
     state = tmp_path / "backup" / "_state.yaml"
     state.write_text(state.read_text().replace("id: ", "id: x"))

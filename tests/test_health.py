@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,7 +12,18 @@ from django.utils.formats import date_format
 from topics import health
 from topics.models import Exercise, LinkCheck
 
-from . import factories as f
+from .factories import (
+    CitationFactory,
+    CountryFactory,
+    ExerciseFactory,
+    LinkCheckFactory,
+    PolicyFactory,
+    SeriesFactory,
+    SourceFactory,
+    StaffFactory,
+    ThemeFactory,
+    TopicFactory,
+)
 
 pytestmark = pytest.mark.django_db
 URL = "/admin/content-health/"
@@ -29,22 +39,22 @@ def related(found):
 
 @pytest.fixture
 def editor_client(client):
-    user = User.objects.create_user("ed", "ed@example.org", "pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editor"))
-    client.force_login(user)
+    client.force_login(StaffFactory(groups=["Editor"]))
     return client
 
 
 def test_unsourced_lists_published_records_citing_nothing():
-    src = f.source()
-    cited_country = f.country("China", "CN")
-    f.cite(cited_country.memberships.get(), src)
-    bare_country = f.country("India", "IN", since=datetime.date(2017, 6, 9))
-    exercise = f.exercise("Bare Drill", datetime.date(2020, 1, 1))
-    f.cite(f.exercise("Cited Drill", datetime.date(2020, 2, 1)), src)
-    f.exercise("Draft Drill", datetime.date(2020, 3, 1), status="draft")
-    f.policy("Bare Treaty", datetime.date(2001, 6, 15))
-    topic = f.topic("Bare Topic")
+    src = SourceFactory()
+    cited_country = CountryFactory(name="China", iso_code="CN")
+    CitationFactory(record=cited_country.memberships.get(), source=src)
+    bare_country = CountryFactory(
+        name="India", iso_code="IN", membership__start_date=datetime.date(2017, 6, 9)
+    )
+    exercise = ExerciseFactory(name="Bare Drill", start_date=datetime.date(2020, 1, 1))
+    ExerciseFactory(name="Cited Drill", start_date=datetime.date(2020, 2, 1), sources=[src])
+    ExerciseFactory(name="Draft Drill", start_date=datetime.date(2020, 3, 1), status="draft")
+    PolicyFactory(short_name="Bare Treaty", signed_date=datetime.date(2001, 6, 15))
+    topic = TopicFactory(title="Bare Topic")
     period = bare_country.memberships.get().period_display
 
     assert entries(health.unsourced()) == [
@@ -54,16 +64,15 @@ def test_unsourced_lists_published_records_citing_nothing():
         ("India", f"No source for: Member state ({period})."),
     ]
 
-    f.cite(exercise, src)
-    f.cite(topic, src)
-    f.cite(bare_country.memberships.get(), src)
+    for record in (exercise, topic, bare_country.memberships.get()):
+        CitationFactory(record=record, source=src)
     assert entries(health.unsourced()) == [("Bare Treaty", "Cites no source.")]
 
 
 def test_drafts_waiting_lists_every_kind_of_draft():
-    topic = f.topic("Unfinished", status="draft")
-    f.theme("Cyber", status="draft")
-    f.topic("Done")
+    topic = TopicFactory(title="Unfinished", status="draft")
+    ThemeFactory(name="Cyber", status="draft")
+    TopicFactory(title="Done")
     changed = date_format(timezone.localdate())
 
     assert entries(health.drafts()) == [
@@ -77,11 +86,11 @@ def test_drafts_waiting_lists_every_kind_of_draft():
 
 def test_topics_not_reviewed_for_a_year_are_listed_oldest_first():
     today = datetime.date(2026, 3, 1)
-    f.topic("Never", last_reviewed=None)
-    old = f.topic("Old", last_reviewed=datetime.date(2025, 2, 28))
-    f.topic("Exactly a year", last_reviewed=datetime.date(2025, 3, 1))
-    f.topic("Recent", last_reviewed=datetime.date(2025, 9, 1))
-    f.topic("Draft", last_reviewed=None, status="draft")
+    TopicFactory(title="Never", last_reviewed=None)
+    old = TopicFactory(title="Old", last_reviewed=datetime.date(2025, 2, 28))
+    TopicFactory(title="Exactly a year", last_reviewed=datetime.date(2025, 3, 1))
+    TopicFactory(title="Recent", last_reviewed=datetime.date(2025, 9, 1))
+    TopicFactory(title="Draft", last_reviewed=None, status="draft")
 
     assert entries(health.unreviewed_topics(today)) == [
         ("Never", "Never reviewed."),
@@ -93,17 +102,19 @@ def test_topics_not_reviewed_for_a_year_are_listed_oldest_first():
 
 
 def test_on_29_february_a_review_on_28_february_last_year_is_recent_enough():
-    f.topic("Day before", last_reviewed=datetime.date(2027, 2, 27))
-    f.topic("Same day", last_reviewed=datetime.date(2027, 2, 28))
+    TopicFactory(title="Day before", last_reviewed=datetime.date(2027, 2, 27))
+    TopicFactory(title="Same day", last_reviewed=datetime.date(2027, 2, 28))
     assert [e.title for e in health.unreviewed_topics(datetime.date(2028, 2, 29))] == ["Day before"]
 
 
 def test_missing_references_finds_gone_sources_and_dead_or_draft_site_links():
-    src = f.source(key="xinhua-2007")
-    f.exercise("Peace Mission 2007", datetime.date(2007, 8, 9))
-    f.policy("Draft Protocol", datetime.date(2020, 1, 1), status="draft")
-    topic = f.topic(
-        "Origins",
+    src = SourceFactory(key="xinhua-2007")
+    ExerciseFactory(name="Peace Mission 2007", start_date=datetime.date(2007, 8, 9))
+    PolicyFactory(
+        short_name="Draft Protocol", signed_date=datetime.date(2020, 1, 1), status="draft"
+    )
+    topic = TopicFactory(
+        title="Origins",
         body=(
             "Known [@xinhua-2007], gone [@tass-2007] and again [@tass-2007].\n\n"
             "See [the drill](/exercises/peace-mission-2007/), [a lost one](/exercises/lost/#x), "
@@ -112,12 +123,14 @@ def test_missing_references_finds_gone_sources_and_dead_or_draft_site_links():
             "[ref]: /themes/none/\n"
         ),
     )
-    f.exercise(
-        "Tianshan",
-        datetime.date(2006, 8, 1),
+    ExerciseFactory(
+        name="Tianshan",
+        start_date=datetime.date(2006, 8, 1),
         disputed="Compare [Peace Mission](/series/no-such-series/).",
     )
-    f.topic("Sketch", body="[x](/policies/draft-protocol/) [y](/topics/nowhere/)", status="draft")
+    TopicFactory(
+        title="Sketch", body="[x](/policies/draft-protocol/) [y](/topics/nowhere/)", status="draft"
+    )
 
     assert entries(health.missing_references()) == [
         ("Origins", "Cites [@tass-2007], but no source has that key."),
@@ -144,23 +157,31 @@ def test_missing_references_finds_gone_sources_and_dead_or_draft_site_links():
 
 
 def test_vocabulary_readers_cannot_see_but_published_records_use():
-    hidden_country = f.country("Atlantis", "AT")
+    hidden_country = CountryFactory(name="Atlantis", iso_code="AT")
     hidden_country.status = "draft"
     hidden_country.save()
-    hidden_theme = f.theme("Cyber", status="draft")
+    hidden_theme = ThemeFactory(name="Cyber", status="draft")
     later = timezone.now() + datetime.timedelta(days=3)
-    scheduled_series = f.series("Sea Breeze", published_at=later)
-    exercise = f.exercise(
-        "Sea Breeze 2026",
-        datetime.date(2026, 1, 1),
+    scheduled_series = SeriesFactory(name="Sea Breeze", published_at=later)
+    exercise = ExerciseFactory(
+        name="Sea Breeze 2026",
+        start_date=datetime.date(2026, 1, 1),
         participants=[hidden_country],
         themes=[hidden_theme],
         series=scheduled_series,
     )
-    f.policy(
-        "Cyber Pact", datetime.date(2021, 1, 1), parties=[hidden_country], themes=[hidden_theme]
+    PolicyFactory(
+        short_name="Cyber Pact",
+        signed_date=datetime.date(2021, 1, 1),
+        parties=[hidden_country],
+        themes=[hidden_theme],
     )
-    f.exercise("Draft Drill", datetime.date(2026, 2, 1), status="draft", hosts=[hidden_country])
+    ExerciseFactory(
+        name="Draft Drill",
+        start_date=datetime.date(2026, 2, 1),
+        status="draft",
+        hosts=[hidden_country],
+    )
 
     found = health.draft_vocabulary()
     assert entries(found) == [
@@ -183,17 +204,15 @@ def test_vocabulary_readers_cannot_see_but_published_records_use():
 
 def test_broken_links_list_the_records_using_them():
     gone = "https://example.org/gone"
-    f.source(title="Xinhua report", url=gone)
-    f.policy("Charter", datetime.date(2002, 6, 7), official_text_url=gone)
-    f.source(title="TASS report", url="https://example.org/fine")
+    SourceFactory(title="Xinhua report", url=gone)
+    PolicyFactory(
+        short_name="Charter", signed_date=datetime.date(2002, 6, 7), official_text_url=gone
+    )
+    SourceFactory(title="TASS report", url="https://example.org/fine")
     checked = timezone.now()
-    LinkCheck.objects.create(
-        url=gone, ok=False, status_code=404, error="Not Found", checked_at=checked
-    )
-    LinkCheck.objects.create(
-        url="https://example.org/fine", ok=True, status_code=200, checked_at=checked
-    )
-    LinkCheck.objects.create(url="https://example.org/unused", ok=False, checked_at=checked)
+    LinkCheckFactory(url=gone, status_code=404, error="Not Found", checked_at=checked)
+    LinkCheckFactory(url="https://example.org/fine", ok=True, status_code=200, checked_at=checked)
+    LinkCheckFactory(url="https://example.org/unused", checked_at=checked)
 
     found = health.broken_links()
     assert entries(found) == [
@@ -207,17 +226,26 @@ def test_broken_links_list_the_records_using_them():
 
 def build_problems(n):
     """n records for every section of the page."""
-    src = f.source()
-    hidden = f.theme(f"Hidden {n}", status="draft")
+    src = SourceFactory()
+    hidden = ThemeFactory(name=f"Hidden {n}", status="draft")
     for i in range(n):
-        f.exercise(f"Bare {n}-{i}", datetime.date(2020, 1, 1), themes=[hidden],
-                   description=f"[x](/exercises/missing-{n}-{i}/) [@gone-{n}-{i}]")  # fmt: skip
-        f.topic(f"Old {n}-{i}", last_reviewed=datetime.date(2000, 1, 1), themes=[hidden])
-        f.topic(f"Draft {n}-{i}", status="draft")
-        f.country(f"Land {n}-{i}", f"{chr(65 + n)}{chr(65 + i)}")
+        ExerciseFactory(
+            name=f"Bare {n}-{i}",
+            start_date=datetime.date(2020, 1, 1),
+            themes=[hidden],
+            description=f"[x](/exercises/missing-{n}-{i}/) [@gone-{n}-{i}]",
+        )
+        TopicFactory(title=f"Old {n}-{i}", last_reviewed=datetime.date(2000, 1, 1), themes=[hidden])
+        TopicFactory(title=f"Draft {n}-{i}", status="draft")
+        CountryFactory(name=f"Land {n}-{i}", iso_code=f"{chr(65 + n)}{chr(65 + i)}")
         url = f"https://example.org/broken-{n}-{i}"
-        f.cite(f.policy(f"Pact {n}-{i}", datetime.date(2001, 1, 1), official_text_url=url), src)
-        LinkCheck.objects.create(url=url, ok=False, status_code=500, checked_at=timezone.now())
+        PolicyFactory(
+            short_name=f"Pact {n}-{i}",
+            signed_date=datetime.date(2001, 1, 1),
+            official_text_url=url,
+            sources=[src],
+        )
+        LinkCheckFactory(url=url, status_code=500)
 
 
 def test_page_lists_every_section_with_counts_and_admin_links(editor_client):
@@ -270,8 +298,7 @@ def test_editors_see_the_page_and_its_link_on_the_admin_index(editor_client):
 
 
 def test_staff_without_view_permissions_are_refused(client):
-    user = User.objects.create_user("intern", "intern@example.org", "pw", is_staff=True)
-    client.force_login(user)
+    client.force_login(StaffFactory())
     client.raise_request_exception = False
     assert client.get(URL).status_code == 403
     assert "Content health" not in client.get("/admin/").content.decode()

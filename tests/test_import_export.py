@@ -10,7 +10,7 @@ import tempfile
 
 import openpyxl
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -26,7 +26,12 @@ from topics.models import (
     Theme,
 )
 
-from . import factories as f
+from .factories import (
+    CitationFactory,
+    StaffFactory,
+    SuperuserFactory,
+    ThemeFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +45,7 @@ HEADER = (
 
 @pytest.fixture
 def admin_user(world):
-    return User.objects.create_superuser("admin", "admin@example.org", "pw")
+    return SuperuserFactory(username="admin")
 
 
 @pytest.fixture
@@ -50,9 +55,7 @@ def admin_client(client, admin_user):
 
 
 def staff_in(group_name, username):
-    user = User.objects.create_user(username, password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=group_name))
-    return user
+    return StaffFactory(username=username, groups=[group_name])
 
 
 def url(model, view, *args):
@@ -216,8 +219,7 @@ def test_export_with_unknown_filter_redirects_with_a_message(admin_client):
 
 
 def test_export_needs_view_permission(client, world):
-    user = User.objects.create_user("nobody", password="pw", is_staff=True)
-    client.force_login(user)
+    client.force_login(StaffFactory())
     assert client.get(url(Exercise, "export")).status_code == 403
 
 
@@ -467,7 +469,7 @@ def test_policy_and_source_row_errors(admin_client, model, content, message):
 
 
 def test_rows_failing_at_confirmation_roll_back_the_whole_import(admin_client, world):
-    theme = f.theme("Short-lived", slug="short-lived")
+    theme = ThemeFactory(name="Short-lived")
     content = exercise_csv(GOOD_ROW, bad_row(themes="short-lived"))
     response = preview(admin_client, Exercise, content)
     assert response.context["import_summary"] == "2 new, 0 update, 0 unchanged"
@@ -524,7 +526,7 @@ def test_confirming_the_same_preview_twice_imports_once(admin_client, sources):
 def test_upload_previewed_in_another_session_cannot_be_confirmed(admin_client, sources):
     response = preview(admin_client, Exercise, NEW_AND_CHANGED)
     other = Client()
-    other.force_login(User.objects.create_superuser("other", "other@example.org", "pw"))
+    other.force_login(SuperuserFactory())
     before = counts()
     refused = confirm(other, Exercise, response)
     assert refused.status_code == 302 and refused["Location"] == url(Exercise, "import")
@@ -561,7 +563,7 @@ def test_confirm_with_a_forged_file_name_is_refused(admin_client):
 
 
 def test_importing_needs_add_and_change_permissions(client, world):
-    user = User.objects.create_user("viewer", password="pw", is_staff=True)
+    user = StaffFactory()
     user.user_permissions.add(*Group.objects.get(name="Editor").permissions.filter(
         codename__in=["view_exercise", "change_exercise"]))  # fmt: skip
     client.force_login(user)
@@ -702,7 +704,7 @@ def test_editor_may_import_but_not_undo(client, world, sources):
 
 @pytest.mark.parametrize("fmt", [CSV, XLSX], ids=["csv", "xlsx"])
 def test_filtered_export_reimported_unchanged_changes_nothing(admin_client, world, fmt):
-    world["pm2007"].citations.create(source=world["s2"], position=2, note="a note")
+    CitationFactory(record=world["pm2007"], source=world["s2"], position=2, note="a note")
     Exercise.objects.filter(pk=world["pm2007"].pk).update(
         latitude="54.98", longitude="60.37", personnel_approximate=False,
         description="Line one, with “quotes”; and a comma.\n\nЧебаркуль, =1+1\n",

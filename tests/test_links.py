@@ -18,7 +18,11 @@ from django.utils import timezone
 from topics.links import USER_AGENT
 from topics.models import LinkCheck
 
-from . import factories as f
+from .factories import (
+    LinkCheckFactory,
+    PolicyFactory,
+    SourceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now()
@@ -112,10 +116,14 @@ def rows():
 def test_check_links_records_each_outcome(server):
     refused = f"http://127.0.0.1:{closed_port()}/gone"
     for path in ("/ok", "/missing", "/no-head", "/moved", "/slow", "/loop"):
-        f.source(url=server + path)
-    f.source(url=server + "/ok")  # the same URL twice is checked once
-    f.source(url=refused)
-    f.policy("Charter", timezone.now().date(), official_text_url=server + "/missing")
+        SourceFactory(url=server + path)
+    SourceFactory(url=server + "/ok")  # the same URL twice is checked once
+    SourceFactory(url=refused)
+    PolicyFactory(
+        short_name="Charter",
+        signed_date=timezone.now().date(),
+        official_text_url=server + "/missing",
+    )
 
     output = run("--timeout", "0.5", "--max-seconds", "30")
 
@@ -139,11 +147,11 @@ def test_check_links_records_each_outcome(server):
 
 
 def test_links_left_when_the_budget_is_spent_are_not_checked_and_keep_their_result(server):
-    f.source(url=server + "/ok")
+    SourceFactory(url=server + "/ok")
     for n in range(3):
-        f.source(url=f"{server}/slow?{n}")
+        SourceFactory(url=f"{server}/slow?{n}")
     earlier = timezone.now() - timezone.timedelta(days=7)
-    LinkCheck.objects.create(url=server + "/slow?0", ok=True, status_code=200, checked_at=earlier)
+    LinkCheckFactory(url=server + "/slow?0", ok=True, status_code=200, checked_at=earlier)
 
     started = timezone.now()
     output = run("--timeout", "10", "--max-seconds", "1", "--workers", "2")
@@ -157,9 +165,9 @@ def test_links_left_when_the_budget_is_spent_are_not_checked_and_keep_their_resu
 
 
 def test_only_broken_rechecks_just_the_failures(server):
-    f.source(url=server + "/ok")
-    f.source(url=server + "/missing")
-    LinkCheck.objects.create(url=server + "/ok", ok=False, status_code=500, checked_at=NOW)
+    SourceFactory(url=server + "/ok")
+    SourceFactory(url=server + "/missing")
+    LinkCheckFactory(url=server + "/ok", status_code=500, checked_at=NOW)
 
     output = run("--only-broken", "--timeout", "2")
 
@@ -169,10 +177,10 @@ def test_only_broken_rechecks_just_the_failures(server):
 
 
 def test_url_prefix_checks_only_the_matching_links(server):
-    f.source(url=server + "/ok")
+    SourceFactory(url=server + "/ok")
     elsewhere = "https://example.org/elsewhere"  # the guard fails the test if it is checked
-    f.source(url=elsewhere)
-    LinkCheck.objects.create(url=elsewhere, ok=False, status_code=404, checked_at=NOW)
+    SourceFactory(url=elsewhere)
+    LinkCheckFactory(url=elsewhere, status_code=404, checked_at=NOW)
 
     output = run("--url-prefix", server, "--timeout", "2")
 
@@ -181,7 +189,7 @@ def test_url_prefix_checks_only_the_matching_links(server):
 
 
 def test_dry_run_and_quiet_run(server):
-    f.source(url=server + "/missing")
+    SourceFactory(url=server + "/missing")
     output = run("--dry-run", "--verbosity", "2", "--timeout", "2")
     assert LinkCheck.objects.count() == 0
     assert f"  BROKEN {server}/missing 404 Not Found" in output

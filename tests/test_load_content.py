@@ -11,7 +11,6 @@ from topics.bundle.reading import CONTENT_DIR, ContentError, read_bundle
 from topics.history import delete_with_snapshot
 from topics.models import (
     BundleState,
-    Citation,
     Country,
     Domain,
     Exercise,
@@ -25,8 +24,14 @@ from topics.models import (
     Topic,
 )
 
-from . import factories as f
 from .content_files import MINIMAL, edit, load, write
+from .factories import (
+    CitationFactory,
+    CountryFactory,
+    ExerciseFactory,
+    ParticipationFactory,
+    ThemeFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -175,7 +180,7 @@ def test_membership_edited_on_its_own_page_is_kept_with_its_citation(tmp_path, c
     load(path)
     membership = Membership.objects.get(country__iso_code="IN", status="member")
     # As the membership's admin page saves a new citation row (position left at 0).
-    Citation.objects.create(
+    CitationFactory(
         record=membership, source=Source.objects.get(key="src-a"), note="the editor's source"
     )
     edit(path, "name: India", "name: Republic of India")
@@ -198,7 +203,9 @@ def test_membership_edited_on_its_own_page_is_kept_with_its_citation(tmp_path, c
     ("change", "check"),
     [
         (
-            lambda e: e.participations.create(country=f.country("Kazakhstan", "KZ")),
+            lambda e: ParticipationFactory(
+                exercise=e, country=CountryFactory(name="Kazakhstan", iso_code="KZ")
+            ),
             lambda e: e.participations.filter(country__iso_code="KZ").exists(),
         ),
         (
@@ -259,7 +266,7 @@ def test_relations_edited_by_an_editor_survive_a_reload(tmp_path):
 
 
 def test_a_record_made_in_the_admin_before_the_files_had_it_is_kept(tmp_path, capsys):
-    f.theme("Terrorism", slug="counterterrorism", description="Written in the admin.")
+    ThemeFactory(name="Terrorism", slug="counterterrorism", description="Written in the admin.")
     path = write(tmp_path, MINIMAL)
     out = run(path, capsys)
     assert Theme.objects.get(slug="counterterrorism").name == "Terrorism"
@@ -610,7 +617,7 @@ def test_each_record_written_gets_one_revision_in_one_batch_per_run(tmp_path):
 
 
 def test_records_without_history_get_a_first_version(tmp_path):
-    older = f.exercise("Older drill", "2001-01-01")
+    older = ExerciseFactory(name="Older drill", start_date="2001-01-01")
     path = write(tmp_path, MINIMAL)
     load(path)
     (version,) = Version.objects.get_for_object(older)

@@ -4,18 +4,24 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
-from django.utils import timezone
 
-from topics.models import Country, Exercise, ExerciseSeries, Membership, Policy, Theme, Topic
-from topics.partial_dates import format_partial_date, format_partial_range, parse_partial_date
+from topics.models import Cited, Country, Exercise, ExerciseSeries, Policy, Theme, Themed, Topic
 
-from . import factories as f
+from .factories import (
+    CountryFactory,
+    ExerciseFactory,
+    MembershipFactory,
+    PolicyFactory,
+    SeriesFactory,
+    ThemeFactory,
+    TopicFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def test_exercise_end_before_start_is_refused_by_the_database():
-    exercise = f.exercise("Drill", datetime.date(2010, 9, 9))
+    exercise = ExerciseFactory(name="Drill", start_date=datetime.date(2010, 9, 9))
     exercise.end_date = datetime.date(2010, 9, 1)
     with pytest.raises(IntegrityError), transaction.atomic():
         Exercise.objects.filter(pk=exercise.pk).update(end_date=datetime.date(2010, 9, 1))
@@ -35,21 +41,21 @@ def test_exercise_clean_explains_end_before_start():
 
 
 def test_negative_personnel_is_refused_by_the_database():
-    exercise = f.exercise("Drill", datetime.date(2010, 9, 9))
+    exercise = ExerciseFactory(name="Drill", start_date=datetime.date(2010, 9, 9))
     with pytest.raises(IntegrityError), transaction.atomic():
         Exercise.objects.filter(pk=exercise.pk).update(personnel=-5)
 
 
 def test_policy_in_force_before_signing_is_refused():
-    policy = f.policy("Treaty", datetime.date(2007, 8, 16))
+    policy = PolicyFactory(short_name="Treaty", signed_date=datetime.date(2007, 8, 16))
     with pytest.raises(IntegrityError), transaction.atomic():
         Policy.objects.filter(pk=policy.pk).update(in_force_date=datetime.date(2006, 1, 1))
 
 
 def test_membership_end_before_start_is_refused():
-    country = f.country("India", "IN")
+    country = CountryFactory(name="India", iso_code="IN")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Membership.objects.create(
+        MembershipFactory(
             country=country,
             status="observer",
             start_date=datetime.date(2005, 7, 5),
@@ -59,27 +65,27 @@ def test_membership_end_before_start_is_refused():
 
 
 def test_duplicate_slugs_are_refused():
-    f.exercise("Drill", datetime.date(2010, 9, 9), slug="drill")
+    ExerciseFactory(name="Drill", slug="drill")
     with pytest.raises(IntegrityError), transaction.atomic():
-        f.exercise("Other drill", datetime.date(2011, 9, 9), slug="drill")
+        ExerciseFactory(name="Other drill", start_date=datetime.date(2011, 9, 9), slug="drill")
 
 
 def test_iso_code_must_have_two_letters_in_the_database():
     with pytest.raises(IntegrityError), transaction.atomic():
-        Country.objects.create(name="Nowhere", slug="nowhere", iso_code="X")
+        CountryFactory(name="Nowhere", iso_code="X", membership=None)
 
 
 def test_deleting_a_theme_in_use_is_refused():
-    theme = f.theme("Counterterrorism")
-    f.exercise("Drill", datetime.date(2010, 9, 9), themes=[theme])
+    theme = ThemeFactory(name="Counterterrorism")
+    ExerciseFactory(name="Drill", start_date=datetime.date(2010, 9, 9), themes=[theme])
     with pytest.raises(ProtectedError):
         theme.delete()
     assert Theme.objects.filter(pk=theme.pk).exists()
 
 
 def test_deleting_a_country_in_use_is_refused():
-    china = f.country("China", "CN")
-    f.exercise("Drill", datetime.date(2010, 9, 9), hosts=[china])
+    china = CountryFactory(name="China", iso_code="CN")
+    ExerciseFactory(name="Drill", start_date=datetime.date(2010, 9, 9), hosts=[china])
     with pytest.raises(ProtectedError):
         china.delete()
     with pytest.raises(ProtectedError):
@@ -88,35 +94,28 @@ def test_deleting_a_country_in_use_is_refused():
 
 
 def test_deleting_a_country_that_is_party_to_a_policy_is_refused():
-    china = f.country("China", "CN")
-    f.policy("Charter", datetime.date(2002, 6, 7), parties=[china])
+    china = CountryFactory(name="China", iso_code="CN")
+    PolicyFactory(short_name="Charter", signed_date=datetime.date(2002, 6, 7), parties=[china])
     with pytest.raises(ProtectedError):
         china.delete()
 
 
 def test_deleting_a_series_in_use_is_refused():
-    series = f.series("Peace Mission")
-    f.exercise("Peace Mission 2007", datetime.date(2007, 8, 9), series=series)
+    series = SeriesFactory(name="Peace Mission")
+    ExerciseFactory(name="Peace Mission 2007", start_date=datetime.date(2007, 8, 9), series=series)
     with pytest.raises(ProtectedError):
         series.delete()
     assert ExerciseSeries.objects.filter(pk=series.pk).exists()
 
 
 def test_deleting_an_unused_theme_works():
-    theme = f.theme("Unused")
+    theme = ThemeFactory(name="Unused")
     theme.delete()
     assert not Theme.objects.filter(slug="unused").exists()
 
 
-def test_published_excludes_drafts_and_future_publication():
-    visible = f.topic("Visible")
-    f.topic("Draft", status="draft")
-    f.topic("Scheduled", published_at=timezone.now() + datetime.timedelta(days=1))
-    assert list(Topic.objects.published()) == [visible]
-
-
 def test_publishing_stamps_the_publication_time_once():
-    topic = f.topic("Draft", status="draft")
+    topic = TopicFactory(title="Draft", status="draft")
     assert topic.published_at is None
     topic.status = "published"
     topic.save()
@@ -126,56 +125,21 @@ def test_publishing_stamps_the_publication_time_once():
     assert topic.published_at == first
 
 
-def test_partial_dates_are_stored_as_their_period_and_shown_at_their_precision():
-    exercise = f.exercise(
-        "Drill",
-        datetime.date(2009, 4, 17),
-        start_precision="month",
-        end_date=datetime.date(2009, 4, 2),
-        end_precision="month",
-    )
-    exercise.refresh_from_db()
-    assert exercise.start_date == datetime.date(2009, 4, 1)
-    assert exercise.end_date == datetime.date(2009, 4, 30)
-    assert exercise.dates_display == "April 2009"
-
-
-@pytest.mark.parametrize(
-    ("value", "end", "expected"),
-    [
-        ("2007-08-09", False, (datetime.date(2007, 8, 9), "day")),
-        ("2007-08", False, (datetime.date(2007, 8, 1), "month")),
-        ("2007-02", True, (datetime.date(2007, 2, 28), "month")),
-        ("2014", False, (datetime.date(2014, 1, 1), "year")),
-        ("2014", True, (datetime.date(2014, 12, 31), "year")),
-    ],
-)
-def test_parse_partial_date(value, end, expected):
-    assert parse_partial_date(value, end=end) == expected
-
-
-@pytest.mark.parametrize("value", ["2007-13", "2007-02-30", "August 2007", "07", "", "2007-8-9x"])
-def test_parse_partial_date_rejects_bad_values(value):
-    with pytest.raises(ValueError):
-        parse_partial_date(value)
-
-
-def test_date_formatting():
-    d = datetime.date
-    assert format_partial_date(d(2007, 8, 1), "month") == "August 2007"
-    assert format_partial_date(d(2014, 1, 1), "year") == "2014"
-    assert format_partial_range(d(2007, 8, 9), "day", d(2007, 8, 17), "day") == "9–17 August 2007"
-    assert (
-        format_partial_range(d(2010, 9, 9), "day", d(2010, 10, 2), "day")
-        == "9 September – 2 October 2010"
-    )
-    assert format_partial_range(d(2019, 1, 1), "year", d(2021, 12, 31), "year") == "2019 – 2021"
-
-
 def test_personnel_display_marks_approximate_figures():
-    exercise = f.exercise("Drill", datetime.date(2007, 8, 9), personnel=6500)
+    exercise = ExerciseFactory(name="Drill", start_date=datetime.date(2007, 8, 9), personnel=6500)
     assert exercise.personnel_display == "about 6,500"
     exercise.personnel_approximate = False
     assert exercise.personnel_display == "6,500"
     exercise.personnel = None
     assert exercise.personnel_display == "Not reported"
+
+
+def test_only_records_with_themes_have_theme_links():
+    # Countries cite sources but have no themes: nothing on them may walk theme links
+    # (the old `Cited.theme_list` did, and raised on every country).
+    country = Country(name="Nowhere", iso_code="NW")
+    assert isinstance(country, Cited) and not isinstance(country, Themed)
+    assert not hasattr(country, "theme_links") and not hasattr(country, "theme_list")
+    assert str(country) == "Nowhere"
+    for model in (Exercise, ExerciseSeries, Policy, Topic):
+        assert issubclass(model, Themed) and hasattr(model, "theme_links")

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test import override_settings
+
+from .factories import SuperuserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db
@@ -147,7 +148,7 @@ def test_bad_host_header_gets_a_400_page(client):
 
 
 def test_admin_login_is_throttled_after_repeated_failures(client):
-    User.objects.create_superuser("boss", "boss@example.org", "correct-horse-battery")
+    SuperuserFactory(username="boss", password="correct-horse-battery")
     url = "/admin/login/?next=/admin/"
     statuses = [
         client.post(url, {"username": "boss", "password": "wrong"}).status_code for _ in range(5)
@@ -159,7 +160,7 @@ def test_admin_login_is_throttled_after_repeated_failures(client):
 
 
 def test_admin_login_works_before_the_limit(client):
-    User.objects.create_superuser("boss", "boss@example.org", "correct-horse-battery")
+    SuperuserFactory(username="boss", password="correct-horse-battery")
     client.post("/admin/login/", {"username": "boss", "password": "wrong"})
     response = client.post(
         "/admin/login/?next=/admin/",
@@ -183,8 +184,7 @@ def test_admin_url_can_be_moved():
 
 def test_oversized_post_is_refused_with_a_clear_message(client, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    admin = User.objects.create_superuser("boss", "boss@example.org", "pw")
-    client.force_login(admin)
+    client.force_login(SuperuserFactory())
     client.raise_request_exception = False
     response = client.post("/admin/topics/theme/add/", {"name": "x" * 5000, "slug": "x"})
     assert response.status_code == 400
@@ -192,8 +192,7 @@ def test_oversized_post_is_refused_with_a_clear_message(client, settings):
 
 
 def test_malformed_admin_posts_are_refused(client, world):
-    admin = User.objects.create_superuser("boss", "boss@example.org", "pw")
-    client.force_login(admin)
+    client.force_login(SuperuserFactory())
     client.raise_request_exception = False
     url = f"/admin/topics/exercise/{world['pm2007'].pk}/change/"
     # No management form at all.
@@ -231,7 +230,7 @@ def sign_in(client, password, **meta):
 
 
 def test_behind_a_proxy_an_attacker_cannot_lock_the_admin_out(client):
-    User.objects.create_superuser("boss", "boss@example.org", "correct-horse-battery")
+    SuperuserFactory(username="boss", password="correct-horse-battery")
     nginx = {"REMOTE_ADDR": "127.0.0.1"}
     for _ in range(5):
         sign_in(client, "wrong", HTTP_X_FORWARDED_FOR="203.0.113.66", **nginx)
@@ -242,7 +241,7 @@ def test_behind_a_proxy_an_attacker_cannot_lock_the_admin_out(client):
 
 
 def test_behind_a_proxy_an_attacker_cannot_escape_the_limit_with_their_own_header(client):
-    User.objects.create_superuser("boss", "boss@example.org", "correct-horse-battery")
+    SuperuserFactory(username="boss", password="correct-horse-battery")
     # nginx appends the address it saw to whatever the client sent.
     statuses = [
         sign_in(
@@ -257,7 +256,7 @@ def test_behind_a_proxy_an_attacker_cannot_escape_the_limit_with_their_own_heade
 
 
 def test_without_a_proxy_a_rotating_forwarded_header_is_still_locked_out(client):
-    User.objects.create_superuser("boss", "boss@example.org", "correct-horse-battery")
+    SuperuserFactory(username="boss", password="correct-horse-battery")
     statuses = [
         sign_in(
             client,

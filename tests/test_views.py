@@ -2,11 +2,16 @@ import datetime
 import re
 
 import pytest
-from django.contrib.auth.models import User
 from django.utils import timezone
 
-from . import factories as f
 from .conftest import DRAFT_LINKS, DRAFT_NAMES, DRAFT_VALUES
+from .factories import (
+    ExerciseFactory,
+    PolicyFactory,
+    PolicyRelationFactory,
+    StaffFactory,
+    TopicFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -70,9 +75,7 @@ def test_policy_detail_shows_parties_dates_and_sources(client, world):
 
 
 def test_policy_relations_show_in_both_directions(client, world):
-    from topics.models import PolicyRelation
-
-    PolicyRelation.objects.create(
+    PolicyRelationFactory(
         from_policy=world["extremism"], to_policy=world["convention"], kind="supplements"
     )
     newer = text(client.get("/policies/extremism-convention/"))
@@ -139,8 +142,7 @@ def test_about_page(client, world):
 )
 def test_drafts_are_404_for_readers_and_previewable_by_staff(client, world, url):
     assert client.get(url).status_code == 404
-    staff = User.objects.create_user("editor", password="pw", is_staff=True)
-    client.force_login(staff)
+    client.force_login(StaffFactory())
     response = client.get(url)
     assert response.status_code == 200
     assert "Draft preview" in text(response)
@@ -174,24 +176,24 @@ def grow(world, n, prefix):
     draft = "ruritania" in world
     for i in range(n):
         with_drafts = draft and i % 2
-        ex = f.exercise(
-            f"{prefix} drill {i}",
-            datetime.date(2000 + i % 20, 1 + i % 12, 1),
+        ExerciseFactory(
+            name=f"{prefix} drill {i}",
+            start_date=datetime.date(2000 + i % 20, 1 + i % 12, 1),
             series=world["sea_guardian"] if with_drafts else world["pm"],
             hosts=[world["cn"]],
             participants=[world["ru"], world["kz"], *([world["ruritania"]] if with_drafts else [])],
             themes=[world["ct"], *([world["space"]] if with_drafts else [])],
             domains=["land"],
+            sources=[world["s1"], world["s2"]],
         )
-        f.cite(ex, world["s1"], world["s2"])
-        po = f.policy(
-            f"{prefix} policy {i}",
-            datetime.date(2000 + i % 20, 1, 1),
+        PolicyFactory(
+            short_name=f"{prefix} policy {i}",
+            signed_date=datetime.date(2000 + i % 20, 1, 1),
             parties=[world["cn"], world["ru"], *([world["freedonia"]] if with_drafts else [])],
             themes=[world["ct"], *([world["arctic"]] if with_drafts else [])],
+            sources=[world["s1"]],
         )
-        f.cite(po, world["s1"])
-        f.topic(f"{prefix} topic {i}", themes=[world["ct"]])
+        TopicFactory(title=f"{prefix} topic {i}", themes=[world["ct"]])
 
 
 # Every list and detail page, with filters and relations that fan out.
@@ -232,9 +234,9 @@ def test_query_count_is_the_same_at_two_sizes(client, drafts, url, django_assert
 
 
 def test_announced_exercise_is_marked_and_not_counted(client, world):
-    f.exercise(
-        "Peace Mission 2023",
-        datetime.date(2023, 8, 1),
+    ExerciseFactory(
+        name="Peace Mission 2023",
+        start_date=datetime.date(2023, 8, 1),
         start_precision="month",
         held=False,
         hosts=[world["ru"]],
@@ -355,7 +357,9 @@ def test_draft_vocabulary_never_reaches_a_reader_page(client, drafts, url, shown
 
 
 def test_exercise_with_a_draft_series_has_no_series_and_no_other_editions(client, drafts):
-    f.exercise("Cyber Drill 2020", datetime.date(2020, 6, 1), kind="cyber")  # in no series
+    ExerciseFactory(
+        name="Cyber Drill 2020", start_date=datetime.date(2020, 6, 1), kind="cyber"
+    )  # in no series
     page = text(client.get("/exercises/joint-sea-2012/"))
     assert "Cyber Drill 2020" not in page
     assert '<p class="kicker"><a href="/exercises/">Exercises</a></p>' in page
@@ -364,19 +368,8 @@ def test_exercise_with_a_draft_series_has_no_series_and_no_other_editions(client
     assert "Other  exercises" not in page and "Other exercises" not in page
 
 
-def test_published_series_prefetch_leaves_a_draft_series_none(drafts):
-    from topics.models import Exercise
-
-    exercises = {e.slug: e for e in Exercise.objects.published().for_cards()}
-    assert exercises["joint-sea-2012"].series_id == drafts["sea_guardian"].pk
-    assert exercises["joint-sea-2012"].series is None
-    assert exercises["tianshan-i"].series is None  # scheduled
-    assert exercises["peace-mission-2007"].series == drafts["pm"]
-
-
 def test_staff_preview_shows_draft_vocabulary_as_readers_see_it(client, drafts):
-    staff = User.objects.create_user("editor", password="pw", is_staff=True)
-    client.force_login(staff)
+    client.force_login(StaffFactory())
     page = text(client.get("/exercises/peace-mission-2007/"))
     assert_no_drafts(page)
 
