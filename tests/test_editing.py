@@ -362,3 +362,24 @@ def test_in_force_month_after_a_signing_day_in_that_month_saves(publisher, world
     assert response.status_code == 302, all_errors(response)
     policy.refresh_from_db()
     assert policy.in_force_display == "June 2020"
+
+
+@pytest.mark.parametrize("group", ["Editor", "Publisher"])
+def test_editors_and_publishers_edit_a_records_themes(world, group):
+    """The theme rows are edited inline on every record's page, by both roles."""
+    client = member_of(group, f"themer-{group.lower()}")
+    exercise = world["pm2018"]
+    data = open_form(client, exercise)
+    prefix = "topics-themelink-content_type-object_id"
+    assert f"{prefix}-TOTAL_FORMS" in data  # the inline is on the page
+    total = int(data[f"{prefix}-TOTAL_FORMS"][0])
+    data.update(
+        {
+            f"{prefix}-TOTAL_FORMS": str(total + 1),
+            f"{prefix}-{total}-theme": str(world["border"].pk),
+        }
+    )
+    response = save(client, exercise, data)
+    assert response.status_code == 302, all_errors(response)
+    themes = [link.theme.slug for link in exercise.theme_links.all()]
+    assert "border-security" in themes

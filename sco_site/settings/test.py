@@ -3,7 +3,7 @@
 base.py plus what a test run needs and a developer's environment must not change:
 a fixed secret key, static files straight from the source folders (no
 collectstatic), plain HTTP, the local-memory cache (tests that need Redis set it
-themselves, see tests/test_cache_outage.py) and a fast password hasher. The
+themselves, see tests/test_page_cache_outage.py) and a fast password hasher. The
 database still comes from DATABASE_URL, so the suite runs on SQLite or PostgreSQL.
 """
 
