@@ -14,3 +14,7 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sco_site.settings.production")
 
 application = get_asgi_application()
+
+from sco_site.checks import require_secret_key  # noqa: E402  (needs the settings loaded)
+
+require_secret_key()

@@ -9,6 +9,29 @@ import os
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+
+MISSING_SECRET_KEY = (
+    "DJANGO_SECRET_KEY is not set. Set it to a long random value in production, or set "
+    "DJANGO_DEBUG=1 for local development (`make run` does this for you)."
+)
+
+
+def has_secret_key():
+    try:
+        return bool(settings.SECRET_KEY)
+    except ImproperlyConfigured:  # Django's own refusal of an empty key
+        return False
+
+
+def require_secret_key():
+    """Refuse to serve the site without a secret key.
+
+    Called by wsgi.py and asgi.py, which gunicorn and runserver load: commands that
+    serve nothing (makemigrations, collectstatic, migrate) run without a key.
+    """
+    if not has_secret_key():
+        raise ImproperlyConfigured(MISSING_SECRET_KEY)
 
 
 @register(Tags.security)

@@ -14,3 +14,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sco_site.settings.production")
 
 application = get_wsgi_application()
+
+from sco_site.checks import require_secret_key  # noqa: E402  (needs the settings loaded)
+
+require_secret_key()
