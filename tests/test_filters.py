@@ -2,7 +2,10 @@
 client with a query string: exact records, notices for what is ignored, chips, sorting."""
 
 import pytest
+from django import forms
+from django.template import Context, Template
 from django.test import RequestFactory
+from django.test.testcases import assert_and_parse_html
 
 from topics.filters import ExerciseFilter, PolicyFilter
 from topics.models import Exercise, Policy
@@ -535,3 +538,62 @@ def test_download_links_carry_the_filters_without_the_page(client, world):
     page = client.get("/exercises/?sort=name&kind=naval").content.decode()
     assert '<a href="/exercises/export.csv?kind=naval&amp;sort=name" download>CSV</a>' in page
     assert '<a href="/exercises/export.json?kind=naval&amp;sort=name" download>JSON</a>' in page
+
+
+# The filter panel: printed from `controls`, as Django's widgets would print it ------------
+
+
+def widget_html(filterset):
+    """The panel's controls as Django's widget templates render them (the old way)."""
+    parts = []
+    for bound in filterset.form:
+        if isinstance(bound.field.widget, forms.CheckboxSelectMultiple):
+            parts.extend(f"<label>{option.tag()} {option.choice_label}</label>" for option in bound)
+        else:
+            parts.append(str(bound))
+    return "".join(parts)
+
+
+def control_html(filterset):
+    template = Template(
+        "{% for control in filter.controls %}{% if control.kind == 'checkboxes' %}"
+        "{% for value, label, checked, id in control.options %}<label><input type='checkbox' "
+        "name='{{ control.name }}' value='{{ value }}' id='{{ id }}'{% if checked %} checked"
+        "{% endif %}> {{ label }}</label>{% endfor %}{% else %}"
+        "{% include 'includes/filter_control.html' %}{% endif %}{% endfor %}"
+        "{% with control=filter.sort_control %}{% include 'includes/filter_control.html' %}"
+        "{% endwith %}"
+    )
+    return template.render(Context({"filter": filterset}))
+
+
+@pytest.mark.parametrize(
+    "make, query",
+    [
+        (exercises, ""),
+        (exercises, "country=in&country=CN&year_from=2010&sort=-name&kind=bogus&q=peace"),
+        (exercises, "theme=counterterrorism&series=peace-mission&host=ru&scope=sco"),
+        (exercises, "year_from=abc&q=%3Cscript%3E&domain=naval&framework=rats"),
+        (policies, "party=ru&party=kz&kind=treaty&legal_status=in-force&sort=name"),
+    ],
+)
+def test_the_filter_panel_prints_what_djangos_widgets_would(world, make, query):
+    filterset = make(query)
+    filterset.qs  # noqa: B018 - validates, as the page does
+    assert_html_equal(control_html(filterset), widget_html(filterset))
+
+
+def test_the_panel_marks_the_chosen_values(world):
+    controls = {control.name: control for control in exercises("country=in&sort=-name").controls}
+    ticked = [value for value, _, checked, _ in controls["country"].options if checked]
+    assert ticked == ["IN"]
+    sort = exercises("country=in&sort=-name").sort_control
+    assert [value for value, _, selected, _ in sort.options if selected] == ["-name"]
+    assert controls["year_from"].attrs == ' inputmode="numeric" max="2100" min="1990"'
+
+
+def assert_html_equal(actual, expected):
+    """Equal as HTML (attribute order and quoting aside), as assertHTMLEqual compares."""
+    parsed_actual = assert_and_parse_html(None, actual, None, "Actual HTML is invalid:")
+    parsed_expected = assert_and_parse_html(None, expected, None, "Expected HTML is invalid:")
+    assert parsed_actual == parsed_expected, f"{actual}\n!=\n{expected}"

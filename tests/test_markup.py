@@ -1,3 +1,5 @@
+import pytest
+
 from topics.markup import cited_keys, render_markdown
 
 
@@ -39,7 +41,7 @@ def test_headings_get_anchors_and_footnotes_render():
 
 def test_citations_are_numbered_in_order_of_first_use():
     rendered = render_markdown("A [@b-key]. B [@a-key]. C [@b-key].", known_keys={"a-key", "b-key"})
-    assert rendered.cited_keys == ["b-key", "a-key"]
+    assert rendered.cited_keys == ("b-key", "a-key")
     assert rendered.html.count('href="#ref-1"') == 2
     assert rendered.html.count('href="#ref-2"') == 1
 
@@ -51,3 +53,24 @@ def test_unknown_citation_keys_are_flagged_not_linked():
 
 def test_cited_keys_lists_distinct_keys():
     assert cited_keys("[@a] [@b] [@a]") == ["a", "b"]
+
+
+def test_a_text_is_rendered_once_per_process_and_shared_read_only(monkeypatch):
+    from topics import markup
+
+    calls = []
+    original = markup.markdown_lib.Markdown
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(markup.markdown_lib, "Markdown", counting)
+    text = "A text only this test renders [@k]."
+    first = render_markdown(text, known_keys={"k"})
+    again = render_markdown(text, known_keys=["k"])
+    assert again is first and len(calls) == 1
+    assert render_markdown(text, known_keys=set()).html != first.html  # other keys: rendered anew
+    assert len(calls) == 2
+    with pytest.raises(AttributeError):
+        first.html = "changed"  # frozen: one request cannot alter another's rendering

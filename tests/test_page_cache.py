@@ -5,6 +5,7 @@ page is never stale is tested with the content version, test_content_version.py.
 import datetime
 import logging
 import re
+from contextlib import nullcontext
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -12,6 +13,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.test import RequestFactory, override_settings
+from django.utils.http import parse_http_date
 
 from topics import content_version, page_cache
 
@@ -91,16 +93,46 @@ def test_a_staff_preview_of_a_draft_is_never_served_to_readers(client, world):
     assert client.get("/exercises/secret-drill-2019/").status_code == 404
 
 
-def test_staff_are_never_served_a_readers_cached_page(world):
+@pytest.mark.parametrize("cookie", ["sessionid", "messages"])
+def test_anyone_with_a_session_is_never_served_a_readers_cached_page(world, cookie):
     def view(request):
-        return reader_page(HttpResponse(f"page for {request.user.username or 'readers'}"))
+        return reader_page(HttpResponse(f"page for {request.COOKIES.get(cookie, 'readers')}"))
 
     cached = page_cache.PageCacheMiddleware(view)
     assert cached(reader_request()).content == b"page for readers"  # stored
     staff = reader_request()
-    staff.user = StaffFactory(username="ed")
+    staff.COOKIES[cookie] = "ed"
     assert cached(staff).content == b"page for ed"
     assert cached(reader_request()).content == b"page for readers"
+
+
+def test_a_page_varying_on_the_cookie_is_stored_for_readers_without_one():
+    """Sessions add `Vary: Cookie`; the stored copy keeps it (for proxies) and is served."""
+    view, calls = counting_view(with_header("Vary", "Accept-Encoding, Cookie"))
+    view(reader_request())
+    again = view(reader_request())
+    assert calls == ["GET"]
+    assert again["Vary"] == "Accept-Encoding, Cookie"
+
+
+def test_a_cached_page_is_answered_before_sessions_auth_and_csrf_run(client, world, monkeypatch):
+    """No session, CSRF or auth work for a hit: the view's request never reaches them."""
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    client.get("/exercises/")  # stored
+    calls = []
+    original = SessionMiddleware.process_request
+
+    def spy(self, request):
+        calls.append(request.path)
+        return original(self, request)
+
+    monkeypatch.setattr(SessionMiddleware, "process_request", spy)
+    assert client.get("/exercises/").status_code == 200
+    assert calls == []
+    client.force_login(StaffFactory())  # staff: the full stack
+    assert client.get("/exercises/").status_code == 200
+    assert calls == ["/exercises/"]
 
 
 def test_an_error_page_is_not_cached(world, monkeypatch):
@@ -171,7 +203,7 @@ def with_cookie():
         lambda: HttpResponse("partial", status=206),
         lambda: StreamingHttpResponse(iter([b"a", b"b"])),
         with_cookie,
-        with_header("Vary", "Accept-Encoding, Cookie"),
+        with_header("Vary", "*"),
         with_header("Cache-Control", "private, max-age=60"),
         with_header("Cache-Control", "no-store"),
     ],
@@ -182,7 +214,7 @@ def with_cookie():
         "206",
         "streaming",
         "set-cookie",
-        "vary-cookie",
+        "vary-star",
         "private",
         "no-store",
     ],
@@ -469,3 +501,68 @@ def test_a_failing_cache_call_trips_the_bypass():
 
     assert page_cache._cache_call(fails, "key") is None
     assert page_cache.bypass.active()
+
+
+# Conditional requests: ETag, Last-Modified, 304 ------------------------------------------
+
+
+def test_a_readers_page_carries_validators_and_asks_to_be_revalidated(client, world):
+    from django.utils.http import http_date
+
+    first = client.get("/exercises/")
+    _, changed_at = content_version.content_state()
+    assert re.fullmatch(r'"[0-9a-f]{32}"', first["ETag"])
+    assert first["Last-Modified"] == http_date(changed_at.timestamp())
+    assert first["Cache-Control"] == "no-cache"
+    again = client.get("/exercises/")  # from the cache: the same validators
+    assert (again["ETag"], again["Last-Modified"]) == (first["ETag"], first["Last-Modified"])
+
+
+@pytest.mark.parametrize("stored_first", [True, False], ids=["cache-hit", "rendered"])
+def test_an_unchanged_page_is_answered_304_without_a_body(
+    client, world, django_assert_num_queries, stored_first
+):
+    etag = client.get("/exercises/")["ETag"]
+    if not stored_first:
+        page_cache.cache.clear()
+    with django_assert_num_queries(1) if stored_first else nullcontext():
+        response = client.get("/exercises/", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+
+
+def test_if_modified_since_answers_304_until_the_content_changes(client, world):
+    from topics.models import Exercise
+
+    first = client.get("/exercises/peace-mission-2007/")
+    since = first["Last-Modified"]
+    assert (
+        client.get("/exercises/peace-mission-2007/", HTTP_IF_MODIFIED_SINCE=since).status_code
+        == 304
+    )
+    exercise = Exercise.objects.get(slug="peace-mission-2007")
+    exercise.description = "Rewritten after a correction."
+    exercise.save()
+    changed = client.get(
+        "/exercises/peace-mission-2007/",
+        HTTP_IF_MODIFIED_SINCE=since,
+        HTTP_IF_NONE_MATCH=first["ETag"],
+    )
+    assert changed.status_code == 200
+    assert "Rewritten after a correction." in changed.content.decode()
+    assert changed["ETag"] != first["ETag"]
+    assert parse_http_date(changed["Last-Modified"]) >= parse_http_date(since)
+
+
+def test_a_page_that_is_not_stored_gets_no_validators_and_no_304(client, world):
+    response = client.get("/exercises/?junk=1", HTTP_IF_NONE_MATCH="*")
+    assert response.status_code == 200
+    assert "ETag" not in response and "Last-Modified" not in response
+
+
+def test_staff_pages_carry_no_shared_validators(client, world):
+    client.force_login(StaffFactory())
+    response = client.get("/exercises/")
+    assert response.status_code == 200
+    assert "ETag" not in response

@@ -1,5 +1,6 @@
 """`make serve` starts the production configuration, and gunicorn serves pages and static files."""
 
+import gzip
 import os
 import re
 import signal
@@ -76,17 +77,31 @@ def test_pages_are_served_with_production_settings(server):
     assert fetch(f"{base}/healthz")[0] == 200
 
 
-def test_hashed_static_files_are_compressed_and_cached_for_long(server):
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+def test_hashed_static_files_are_compressed_and_cached_for_long(server, encoding):
+    import brotli
+
     base, _ = server
     page = fetch(f"{base}/")[2].decode()
     css = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', page)
     assert css, "the stylesheet URL is hashed"
-    status, headers, body = fetch(base + css.group(1), {"Accept-Encoding": "gzip"})
+    plain = fetch(base + css.group(1), {"Accept-Encoding": "identity"})[2]
+    status, headers, body = fetch(base + css.group(1), {"Accept-Encoding": f"{encoding}, deflate"})
     assert status == 200
-    assert headers.get("Content-Encoding") == "gzip"
+    assert headers.get("Content-Encoding") == encoding
+    decompress = brotli.decompress if encoding == "br" else gzip.decompress
+    assert decompress(body) == plain and len(body) < len(plain) / 2
     assert (
         "max-age=315360000" in headers["Cache-Control"] and "immutable" in headers["Cache-Control"]
     )
+
+
+def test_a_readers_page_is_answered_304_when_unchanged(server):
+    base, _ = server
+    status, headers, body = fetch(f"{base}/policies/")
+    assert status == 200 and headers["Cache-Control"] == "no-cache"
+    again = fetch(f"{base}/policies/", {"If-None-Match": headers["ETag"]})
+    assert again[0] == 304 and again[2] == b""
 
 
 def test_errors_are_styled_and_debug_is_off(server):

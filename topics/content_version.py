@@ -29,10 +29,19 @@ NOT_CONTENT = (BundleState, ContentVersion, LinkCheck)
 
 def content_version():
     """Return the committed content version (or the caller's own, inside its transaction)."""
+    return content_state()[0]
+
+
+def content_state():
+    """Return (content version, when it last moved on), in one query.
+
+    The time is when the content last changed (None before the first change that
+    recorded it): reader pages send it as `Last-Modified`.
+    """
     try:
-        return ContentVersion.objects.values_list("number", flat=True).get(pk=1)
+        return ContentVersion.objects.values_list("number", "changed_at").get(pk=1)
     except ContentVersion.DoesNotExist:  # a flushed test database; migration 0003 creates it
-        return 0
+        return 0, None
 
 
 def bump_content_version():
@@ -44,8 +53,9 @@ def bump_content_version():
     relinks of content records call it themselves. It becomes visible to readers
     exactly when the change does, at commit, and vanishes with a rollback.
     """
-    if not ContentVersion.objects.filter(pk=1).update(number=F("number") + 1):
-        ContentVersion.objects.get_or_create(pk=1, defaults={"number": 1})
+    now = timezone.now()
+    if not ContentVersion.objects.filter(pk=1).update(number=F("number") + 1, changed_at=now):
+        ContentVersion.objects.get_or_create(pk=1, defaults={"number": 1, "changed_at": now})
 
 
 def content_changed(sender, signal, using, **kwargs):
@@ -74,8 +84,11 @@ def migrated(sender, using, apps=apps, **kwargs):  # `flush` sends no `apps`
     except LookupError:  # migrated back to before the table existed
         return
     step = secrets.randbelow(2**32) + 1
-    if not versions.filter(pk=1).update(number=F("number") + step):
-        versions.get_or_create(pk=1, defaults={"number": step})
+    changes = {"number": F("number") + step}
+    if any(field.name == "changed_at" for field in versions.model._meta.fields):
+        changes["changed_at"] = timezone.now()  # absent when migrated back before 0010
+    if not versions.filter(pk=1).update(**changes):
+        versions.get_or_create(pk=1, defaults={**changes, "number": step})
 
 
 # Scheduled publication ------------------------------------------------------------

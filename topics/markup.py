@@ -7,10 +7,16 @@ Ammonia sanitiser) with an allow-list: scripts, styles, event handlers and
 Topic bodies cite sources inline as `[@key]`; `render_markdown` numbers them in
 order of first use and returns the sources in that order, so the page's
 reference list and the superscript numbers always agree.
+
+Rendering is a pure function of the text (and the keys it may cite), and every
+page showed the same few texts again and again: each process keeps the last
+`RENDERED_KEPT` renderings (`functools.lru_cache`), so a topic body or a card's
+snippet is rendered once per process and edit, not once per request.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 
 import markdown as markdown_lib
 import nh3
@@ -42,11 +48,17 @@ ALLOWED_CLASSES = {
 }
 
 
-@dataclass
+# Renderings kept per process: every record's texts on the bundled content, many times over.
+RENDERED_KEPT = 2048
+
+
+@dataclass(frozen=True)
 class Rendered:
+    """A rendering, shared by every request that asks for the same text: never changed."""
+
     html: str
-    cited_keys: list = field(default_factory=list)
-    toc: list = field(default_factory=list)
+    cited_keys: tuple = ()
+    toc: tuple = ()
 
 
 def cited_keys(text):
@@ -71,6 +83,11 @@ def render_markdown(text, known_keys=None):
     `known_keys` is the set of keys the record cites; a marker for any other
     key is shown as an unresolved reference rather than a broken link.
     """
+    return _render(text or "", None if known_keys is None else frozenset(known_keys))
+
+
+@lru_cache(maxsize=RENDERED_KEPT)
+def _render(text, known_keys):
     numbers = {}
 
     def number(match):
@@ -82,7 +99,7 @@ def render_markdown(text, known_keys=None):
         anchor = f' id="cite-{n}"' if first_use else ""
         return f'<sup class="cite"{anchor}><a href="#ref-{n}">[{n}]</a></sup>'
 
-    source = CITATION_MARKER.sub(number, text or "")
+    source = CITATION_MARKER.sub(number, text)
     md = markdown_lib.Markdown(
         extensions=["extra", "toc", "sane_lists"],
         extension_configs={
@@ -95,4 +112,4 @@ def render_markdown(text, known_keys=None):
         output_format="html",
     )
     html = sanitize(md.convert(source))
-    return Rendered(html=html, cited_keys=list(numbers), toc=getattr(md, "toc_tokens", []))
+    return Rendered(html=html, cited_keys=tuple(numbers), toc=tuple(getattr(md, "toc_tokens", ())))

@@ -1,21 +1,29 @@
 """Whole-page caching for anonymous readers, safe with any number of app servers.
 
-`PageCacheMiddleware` is the one place it happens. A page is stored under its
-address, the content version and the publication marker (topics/content_version.py),
-so no app server can serve a page older than the last committed edit or miss a
-record whose scheduled time has come. The address is the *cleaned* request: the
-path and the query parameters the page understands, sorted, without blanks. A
-view says which query string its page answers by setting `response.page_query`
-(`topics.views.ReaderPageMixin` does it for every reader page), and a page is
-stored only when the request asked exactly that: a junk parameter, an invalid
-value or a blank one is answered (with a notice where the page has one) but
-never creates a cache entry of its own. A response without `page_query` (the
-admin, /healthz) is never stored.
+`PageCacheMiddleware` is the one place it happens. It sits high in MIDDLEWARE,
+above sessions, CSRF, authentication, messages and django-axes: a reader
+without a session (no session or messages cookie, which is every anonymous
+reader) is answered from the cache before any of them runs. Anyone with a
+session (staff previewing drafts, editors) gets the full stack and is never
+served from the cache nor fills it.
 
-Only complete 200 responses to anonymous GET/HEAD requests are stored, with
-their headers, and never one that sets a cookie, varies on the cookie or asks
-not to be cached. Signed-in users (staff previewing drafts) are never served
-from the cache and never fill it.
+A page is stored under its address, the content version and the publication
+marker (topics/content_version.py), so no app server can serve a page older
+than the last committed edit or miss a record whose scheduled time has come. The
+address is the *cleaned* request: the path and the query parameters the page
+understands, sorted, without blanks. A view says which query string its page
+answers by setting `response.page_query` (`topics.views.ReaderPageMixin` does it
+for every reader page), and a page is stored only when the request asked exactly
+that: a junk parameter, an invalid value or a blank one is answered (with a
+notice where the page has one) but never creates a cache entry of its own. A
+response without `page_query` (the admin, /healthz) is never stored.
+
+Only complete 200 responses to GET/HEAD requests are stored, with their headers,
+and never one that sets a cookie or asks not to be cached. A stored page carries
+an `ETag` (a digest of its bytes) and `Last-Modified` (when the content last
+changed), with `Cache-Control: no-cache`: browsers and proxies keep it but ask
+again each time, and a conditional request for an unchanged page is answered
+`304 Not Modified` with no body.
 
 When the cache fails (Redis down or hung), pages are rendered as usual: the
 error is logged once, and the cache is bypassed in this process for
@@ -27,11 +35,13 @@ import logging
 import threading
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, QueryDict
-from django.utils.cache import cc_delim_re
+from django.utils.cache import cc_delim_re, get_conditional_response
+from django.utils.http import http_date, parse_http_date_safe
 
-from .content_version import content_version, publication_marker
+from .content_version import content_state, publication_marker
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +51,9 @@ PAGE_TIMEOUT = 300
 BYPASS_SECONDS = 10
 # Added again on the way out by the middleware above this one, per request.
 NOT_STORED_HEADERS = {"set-cookie", "x-request-id"}
+# What a reader's browser or a proxy may do with a page: keep it, but ask each time
+# (answered by a 304 when it has not changed), so no one reads a page older than an edit.
+READER_CACHE_CONTROL = "no-cache"
 
 
 # Talking to the cache ------------------------------------------------------------
@@ -129,11 +142,44 @@ def storable(request, response):
         return False
     if response.cookies or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
         return False
+    # `Vary: Cookie` (sessions add it) is fine: only requests without a session are
+    # answered from the cache, and the stored copy keeps the header for proxies.
     vary = {field.strip().lower() for field in cc_delim_re.split(response.get("Vary", ""))}
-    if "cookie" in vary or "*" in vary:
+    if "*" in vary:
         return False
     cache_control = response.get("Cache-Control", "").lower()
     return not any(word in cache_control for word in ("private", "no-store", "no-cache"))
+
+
+def has_session(request):
+    """Whether the request carries a session or pending messages: it then gets the full stack."""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES
+
+
+def last_modified(changed_at, marker):
+    """When the content a page shows last changed: the later of the last edit and publication."""
+    moments = [moment for moment in (changed_at, marker) if moment is not None]
+    return max(moments) if moments else None
+
+
+def validators(content, modified):
+    """The headers that let a reader's browser ask "has it changed?" (ETag, Last-Modified)."""
+    headers = [("ETag", f'"{hashlib.sha256(content).hexdigest()[:32]}"')]
+    if modified is not None:
+        headers.append(("Last-Modified", http_date(modified.timestamp())))
+    headers.append(("Cache-Control", READER_CACHE_CONTROL))
+    return headers
+
+
+def conditional(request, response):
+    """Answer 304 when the request's validators match the page's, else the page itself."""
+    modified = response.get("Last-Modified")
+    return get_conditional_response(
+        request,
+        etag=response.get("ETag"),
+        last_modified=int(parse_http_date_safe(modified)) if modified else None,
+        response=response,
+    )
 
 
 class PageCacheMiddleware:
@@ -143,12 +189,13 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+        if request.method not in ("GET", "HEAD") or has_session(request):
             return self.get_response(request)
         # Read the version before rendering: the page is then at least as new as its key.
         try:
-            version = content_version()
-            key = page_key(request, version, publication_marker(version))
+            version, changed_at = content_state()
+            marker = publication_marker(version)
+            key = page_key(request, version, marker)
         except Exception:  # noqa: BLE001 - whatever the driver raises
             # No database, no way to tell a fresh page: let the view answer (/healthz
             # says 503, a page the error page).
@@ -159,13 +206,16 @@ class PageCacheMiddleware:
             response = HttpResponse(content)
             for name, value in headers:
                 response[name] = value
-            return response
+            return conditional(request, response)
         response = self.get_response(request)
         if storable(request, response):
+            for name, value in validators(response.content, last_modified(changed_at, marker)):
+                response[name] = value
             headers = [
                 (name, value)
                 for name, value in response.items()
                 if name.lower() not in NOT_STORED_HEADERS
             ]
             _cache_call(cache.set, key, (response.content, headers), PAGE_TIMEOUT)
+            return conditional(request, response)
         return response

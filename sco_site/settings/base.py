@@ -72,13 +72,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "sco_site.middleware.RejectNullBytesMiddleware",
+    # Anonymous readers' pages (topics/page_cache.py): a reader without a session is
+    # answered from the cache before sessions, CSRF, auth and axes run; below it is
+    # everything whose headers a stored page keeps.
+    "topics.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Anonymous readers' pages (topics/page_cache.py): after authentication, so staff
-    # are never served from the cache, and above what it stores headers of.
-    "topics.page_cache.PageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

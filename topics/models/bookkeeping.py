@@ -71,6 +71,8 @@ class ContentVersion(models.Model):
     older than the last committed edit, whatever its cache holds."""
 
     number = models.PositiveBigIntegerField(default=0)
+    # When the number last moved on: reader pages' Last-Modified.
+    changed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return str(self.number)

@@ -1,5 +1,6 @@
 import html
 import re
+from functools import lru_cache
 
 from django import template
 from django.utils.html import strip_tags
@@ -18,6 +19,7 @@ def markdown(text):
 
 
 @register.filter
+@lru_cache(maxsize=2048)  # a pure function of the text, asked for by every card
 def plain(text):
     """Return editor Markdown as plain text, without its [@key] citations (for snippets)."""
     rendered = render_markdown(re.sub(rf"\s*{CITATION_MARKER.pattern}", "", text or "")).html
