@@ -1,6 +1,8 @@
 """The list pages' FilterSets (topics/filters.py), each tested directly and through the
 client with a query string: exact records, notices for what is ignored, chips, sorting."""
 
+import time
+
 import pytest
 from django import forms
 from django.template import Context, Template
@@ -597,3 +599,52 @@ def assert_html_equal(actual, expected):
     parsed_actual = assert_and_parse_html(None, actual, None, "Actual HTML is invalid:")
     parsed_expected = assert_and_parse_html(None, expected, None, "Expected HTML is invalid:")
     assert parsed_actual == parsed_expected, f"{actual}\n!=\n{expected}"
+
+
+def theme_menu(client, **headers):
+    html = client.get("/exercises/", **headers).content.decode()
+    menu = html.split('<select name="theme"', 1)[1].split("</select>", 1)[0]
+    return menu
+
+
+def test_the_menus_choices_follow_every_edit_and_publication(client, world):
+    from django.utils import timezone
+
+    from topics.models import Theme
+
+    from .factories import ThemeFactory
+
+    assert "Naval diplomacy" not in theme_menu(client)
+    theme = ThemeFactory(name="Naval diplomacy", status=Theme.Status.DRAFT)
+    assert "Naval diplomacy" not in theme_menu(client, QUERY_STRING="junk=1")  # a draft: not shown
+    theme.status = Theme.Status.PUBLISHED
+    theme.save()
+    assert 'value="naval-diplomacy">Naval diplomacy</option>' in theme_menu(client)
+    # Scheduled: in the menu from its time on, with no edit in between.
+    ThemeFactory(name="Arms trade", published_at=timezone.now() + timezone.timedelta(seconds=1))
+    assert "Arms trade" not in theme_menu(client, QUERY_STRING="junk=2")
+    time.sleep(1.1)
+    assert "Arms trade" in theme_menu(client, QUERY_STRING="junk=3")
+
+
+def test_the_menus_choices_are_read_once_per_content_state(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from topics.models import Theme
+
+    def theme_queries(url):  # junk parameters: answered, never stored, so each one renders
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return [
+            q
+            for q in queries.captured_queries
+            if q["sql"].startswith(
+                'SELECT "topics_theme"."id"'
+            )  # the menu's, not publication times
+        ]
+
+    theme_queries("/exercises/?junk=1")
+    assert theme_queries("/exercises/?junk=2") == []
+    Theme.objects.get(slug="counterterrorism").save()  # the content moves on
+    assert len(theme_queries("/exercises/?junk=3")) == 1

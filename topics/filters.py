@@ -181,22 +181,60 @@ class FilterControl:
     attrs: str = ""
 
 
-def filter_control(bound):
+class ChoiceLists:
+    """The menus' choices (published themes, series, countries…), once per content state.
+
+    They change only when the content does: each process keeps them for the
+    current (content version, publication marker), which the page cache reads
+    for every reader request anyway (`request.content_key`), and forgets them
+    when it moves on. Without a key (staff, who have no page cache) they are
+    read from the database every time.
+    """
+
+    def __init__(self):
+        self.key = None
+        self.lists = {}
+
+    def get(self, content_key, filterset, bound):
+        """Return the field's (value, label) pairs, or None if it has no model choices."""
+        if not isinstance(bound.field, forms.ModelChoiceField):
+            return None
+        if content_key is None:
+            return self.read(bound)
+        if content_key != self.key:
+            self.key, self.lists = content_key, {}
+        name = (type(filterset), bound.name)
+        if name not in self.lists:
+            self.lists[name] = self.read(bound)
+        return self.lists[name]
+
+    @staticmethod
+    def read(bound):
+        return tuple((str(value), label) for value, label in bound.field.choices)
+
+
+choice_lists = ChoiceLists()
+
+
+def filter_control(bound, choices=None):
     """Return the FilterControl for a bound field of a filter form.
 
     The filter panel is on every list page: building it from the fields' choices
     and printing it in one template costs a fraction of rendering each widget's
     templates (measured: 23 of 73 ms per /exercises/ page). The HTML is the one
-    Django's widgets print (tests/test_filters.py compares them).
+    Django's widgets print (tests/test_filters.py compares them). `choices`, when
+    given, are the field's (value, label) pairs, read before.
     """
     widget = bound.field.widget
     value = bound.value()
     chosen = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value or "")}
     if isinstance(widget, forms.Select | forms.CheckboxSelectMultiple):
         checkboxes = isinstance(widget, forms.CheckboxSelectMultiple)
+        if choices is None:
+            choices = ChoiceLists.read(bound)
         options = tuple(
-            (str(choice), label, str(choice) in chosen, f"{bound.auto_id}_{index}")
-            for index, (choice, label) in enumerate(bound.field.choices)
+            (choice, label, choice in chosen, f"{bound.auto_id}_{index}")
+            for index, (choice, label) in enumerate(choices)
         )
         return FilterControl(
             name=bound.html_name,
@@ -267,7 +305,12 @@ class ExplainedFilterSet(django_filters.FilterSet):
     @cached_property
     def controls(self):
         """The panel's filter controls (FilterControl), the sort menu excluded."""
-        return [filter_control(bound) for bound in self.form if bound.name != "sort"]
+        content_key = getattr(self.request, "content_key", None)
+        return [
+            filter_control(bound, choice_lists.get(content_key, self, bound))
+            for bound in self.form
+            if bound.name != "sort"
+        ]
 
     @cached_property
     def sort_control(self):

@@ -196,6 +196,9 @@ class PageCacheMiddleware:
             version, changed_at = content_state()
             marker = publication_marker(version)
             key = page_key(request, version, marker)
+            # What the page shows is fixed by these two: what is precomputed per
+            # content state (the filter menus' choices) is kept under them.
+            request.content_key = (version, marker)
         except Exception:  # noqa: BLE001 - whatever the driver raises
             # No database, no way to tell a fresh page: let the view answer (/healthz
             # says 503, a page the error page).
