@@ -143,3 +143,18 @@ def test_only_records_with_themes_have_theme_links():
     assert str(country) == "Nowhere"
     for model in (Exercise, ExerciseSeries, Policy, Topic):
         assert issubclass(model, Themed) and hasattr(model, "theme_links")
+
+
+def test_record_addresses_are_kept_per_script_prefix(world):
+    from django.urls import set_script_prefix
+
+    from topics.models import Exercise
+
+    exercise = Exercise.objects.get(slug="peace-mission-2007")
+    assert exercise.get_absolute_url() == "/exercises/peace-mission-2007/"
+    try:
+        set_script_prefix("/reference/")  # deployed under a sub-path
+        assert exercise.get_absolute_url() == "/reference/exercises/peace-mission-2007/"
+    finally:
+        set_script_prefix("/")
+    assert exercise.get_absolute_url() == "/exercises/peace-mission-2007/"

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.urls import reverse
+
+from .models.publishing import page_url
 
 # The main navigation: each section's list page (a URL name in topics/urls.py).
 NAV_SECTIONS = [
@@ -24,11 +25,11 @@ def site(request):
         canonical_url = request.build_absolute_uri(request.path)
     except DisallowedHost:  # rendering the 400 page for a bad Host header
         canonical_url = ""
-    nav_sections = [(name, reverse(f"topics:{name}"), label) for name, label in NAV_SECTIONS]
+    nav_sections = [(name, page_url(f"topics:{name}"), label) for name, label in NAV_SECTIONS]
     # A page is in the section whose address its own starts with: an exercise's
     # page, a download of the list, or a 404 under /exercises/ are in Exercises.
     prefixes = [(name, url) for name, url, _ in nav_sections]
-    prefixes += [(name, reverse(f"topics:{page}")) for page, name in ALSO_IN_SECTION.items()]
+    prefixes += [(name, page_url(f"topics:{page}")) for page, name in ALSO_IN_SECTION.items()]
     current_section = next((name for name, url in prefixes if request.path.startswith(url)), None)
     return {
         "canonical_url": canonical_url,

@@ -2,11 +2,10 @@
 
 from django.db import models
 from django.db.models import Max, Prefetch
-from django.urls import reverse
 
 from .exercises import Exercise
 from .policies import Policy
-from .publishing import Publishable
+from .publishing import Publishable, page_url
 from .vocabulary import Country, Themed, ThemedQuerySet
 
 
@@ -66,7 +65,7 @@ class Topic(Publishable, Themed):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("topics:topic-detail", args=[self.slug])
+        return page_url("topics:topic-detail", self.slug)
 
 
 class TopicCountry(models.Model):

@@ -9,12 +9,11 @@ of published bodies, and the published records and countries they link to.
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Prefetch, Q
-from django.urls import reverse
 
 from ..partial_dates import PartialDateField, PrecisionField
 from .exercises import Exercise
 from .policies import Policy
-from .publishing import Publishable, PublishableQuerySet
+from .publishing import Publishable, PublishableQuerySet, page_url
 from .sources import Cited, CitedQuerySet
 from .vocabulary import Country, Themed, ThemedQuerySet
 
@@ -68,7 +67,7 @@ class Body(Publishable, Themed):
         return self.short_name or self.name
 
     def get_absolute_url(self):
-        return reverse("topics:body-detail", args=[self.slug])
+        return page_url("topics:body-detail", self.slug)
 
 
 class MeetingQuerySet(CitedQuerySet, PublishableQuerySet):
@@ -192,7 +191,7 @@ class Meeting(Publishable, Cited):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("topics:meeting-detail", args=[self.slug])
+        return page_url("topics:meeting-detail", self.slug)
 
     @property
     def number_display(self):

@@ -4,10 +4,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Prefetch, Q
-from django.urls import reverse
 
 from ..partial_dates import PartialDateField, PrecisionField, format_partial_range
-from .publishing import Publishable
+from .publishing import Publishable, page_url
 from .vocabulary import Country, Domain, ExerciseSeries, Themed, ThemedQuerySet
 
 
@@ -151,7 +150,7 @@ class Exercise(Publishable, Themed):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("topics:exercise-detail", args=[self.slug])
+        return page_url("topics:exercise-detail", self.slug)
 
     def clean(self):
         if self.end_date and self.start_date and self.end_date < self.start_date:

@@ -3,10 +3,9 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Prefetch, Q
-from django.urls import reverse
 
 from ..partial_dates import PartialDateField, PrecisionField
-from .publishing import Publishable
+from .publishing import Publishable, page_url
 from .vocabulary import Country, Themed, ThemedQuerySet
 
 
@@ -122,7 +121,7 @@ class Policy(Publishable, Themed):
         return self.short_name
 
     def get_absolute_url(self):
-        return reverse("topics:policy-detail", args=[self.slug])
+        return page_url("topics:policy-detail", self.slug)
 
     def clean(self):
         if self.in_force_date and self.signed_date and self.in_force_date < self.signed_date:

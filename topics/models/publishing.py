@@ -5,9 +5,27 @@ page, download, feed and sitemap starts there, so a draft cannot leak through
 any door.
 """
 
+from functools import lru_cache
+
 from django.db import models
 from django.db.models import Q
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+
+
+def page_url(viewname, *args):
+    """`reverse(viewname, args=args)`, worked out once per process for each page.
+
+    A list page links twenty records and a detail page dozens, and `reverse()`
+    is among the dearest calls in a request; the answer depends only on the
+    arguments and the script prefix, so it is kept (for the most recent pages).
+    """
+    return _page_url(get_script_prefix(), viewname, args)
+
+
+@lru_cache(maxsize=16384)
+def _page_url(prefix, viewname, args):
+    return reverse(viewname, args=args)
 
 
 class Timestamped(models.Model):

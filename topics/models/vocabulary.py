@@ -14,10 +14,9 @@ from django.db import models
 from django.db.models import Count, F, Prefetch, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
-from django.urls import reverse
 
 from ..partial_dates import PartialDateField, PrecisionField
-from .publishing import Publishable, PublishableQuerySet
+from .publishing import Publishable, PublishableQuerySet, page_url
 from .sources import Citation, Cited, CitedQuerySet
 
 
@@ -42,7 +41,7 @@ class Theme(Publishable):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("topics:theme-detail", args=[self.slug])
+        return page_url("topics:theme-detail", self.slug)
 
 
 class ThemeLink(models.Model):
@@ -148,7 +147,7 @@ class Country(Publishable, Cited):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("topics:country-detail", args=[self.slug])
+        return page_url("topics:country-detail", self.slug)
 
     def current_membership(self):
         """Return the open status, from memberships prefetched by `for_list()`."""
@@ -235,7 +234,7 @@ class ExerciseSeries(Publishable, Themed):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("topics:series-detail", args=[self.slug])
+        return page_url("topics:series-detail", self.slug)
 
 
 class Domain(models.Model):
