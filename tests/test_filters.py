@@ -648,3 +648,20 @@ def test_the_menus_choices_are_read_once_per_content_state(client, world):
     assert theme_queries("/exercises/?junk=2") == []
     Theme.objects.get(slug="counterterrorism").save()  # the content moves on
     assert len(theme_queries("/exercises/?junk=3")) == 1
+
+
+def test_the_menus_choices_are_not_reused_when_a_version_number_comes_back(client, world):
+    """A restored backup (or a rolled-back test) sees a version number again: the menus
+    kept for it then belong to other content, and the change time tells them apart."""
+    from django.db import transaction
+
+    from topics.models import Theme
+
+    from .factories import ThemeFactory
+
+    with transaction.atomic():
+        ThemeFactory(name="Naval diplomacy")  # moves the version on
+        assert "Naval diplomacy" in theme_menu(client, QUERY_STRING="junk=1")
+        transaction.set_rollback(True)  # …and back: the same number will be reached again
+    Theme.objects.get(slug="counterterrorism").save()  # that number, other content
+    assert "Naval diplomacy" not in theme_menu(client, QUERY_STRING="junk=2")

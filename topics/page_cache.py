@@ -196,9 +196,11 @@ class PageCacheMiddleware:
             version, changed_at = content_state()
             marker = publication_marker(version)
             key = page_key(request, version, marker)
-            # What the page shows is fixed by these two: what is precomputed per
-            # content state (the filter menus' choices) is kept under them.
-            request.content_key = (version, marker)
+            # What the page shows is fixed by these: what is precomputed per content
+            # state (the filter menus' choices) is kept under them. The change time
+            # too, so a version number seen again (a restored backup, a rolled-back
+            # test) never brings back what was kept for other content.
+            request.content_key = (version, changed_at, marker)
         except Exception:  # noqa: BLE001 - whatever the driver raises
             # No database, no way to tell a fresh page: let the view answer (/healthz
             # says 503, a page the error page).
