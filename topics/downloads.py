@@ -2,7 +2,8 @@
 
 A download *is* the list view (`DownloadMixin` on top of `ExerciseListView`,
 `PolicyListView` or `MeetingListView`): the same FilterSet, the same QuerySet and the same order,
-unpaginated, so it can never disagree with the page the reader is looking at.
+unpaginated (up to `DOWNLOAD_LIMIT` records), so it can never disagree with the page the
+reader is looking at.
 Only published countries, themes, series, bodies and linked records are named. Dates keep their
 precision ("2007-08" for August 2007); a list is joined with ";" in CSV.
 """
@@ -11,7 +12,7 @@ import csv
 import io
 import json
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 
 from .models import Participation
 from .partial_dates import partial_iso
@@ -99,6 +100,14 @@ MEETING_COLUMNS = [
 ]  # fmt: skip
 
 
+# A download holds at most this many records (the first, in the list's order): it
+# then reads a bounded number of rows and queries however large the list; the
+# notice (JSON) and the X-Download-Truncated header (both) say when it was cut.
+DOWNLOAD_LIMIT = 5000
+# A larger file is streamed as it is written (and not kept by the page cache).
+STREAM_ABOVE = 1000
+
+
 class DownloadMixin:
     """Render a filtered list view as a file.
 
@@ -108,6 +117,7 @@ class DownloadMixin:
     paginate_by = None
     columns = []
     row = None
+    limit = DOWNLOAD_LIMIT
 
     def get(self, request, *args, **kwargs):
         if kwargs["fmt"] not in FORMATS:
@@ -120,26 +130,56 @@ class DownloadMixin:
 
     def render_to_response(self, context, **response_kwargs):
         fmt = self.kwargs["fmt"]
-        rows = [self.row(record, self.request) for record in context["object_list"]]
-        if fmt == "json":
-            body = json.dumps(
-                {"count": len(rows), "notices": self.filterset.notices, "results": rows},
-                ensure_ascii=False,
-                indent=2,
+        # One past the limit tells whether the list was cut, without counting it.
+        records = list(context["object_list"][: self.limit + 1])
+        truncated = len(records) > self.limit
+        records = records[: self.limit]
+        notices = list(self.filterset.notices)
+        if truncated:
+            notices.append(
+                f"This download holds the first {self.limit:,} records of the list; "
+                "narrow the filters (e.g. by year) to download the others."
             )
+        rows = (self.row(record, self.request) for record in records)
+        if fmt == "json":
+            chunks = as_json(rows, len(records), notices)
         else:
-            body = as_csv(rows, self.columns)
-        response = HttpResponse(body, content_type=FORMATS[fmt])
+            chunks = as_csv(rows, self.columns)
+        if len(records) > STREAM_ABOVE:
+            response = StreamingHttpResponse(chunks, content_type=FORMATS[fmt])
+        else:
+            response = HttpResponse("".join(chunks), content_type=FORMATS[fmt])
+        if truncated:
+            response["X-Download-Truncated"] = f"first {self.limit} records"
         name = self.filterset._meta.model._meta.verbose_name_plural.replace(" ", "-")
         response["Content-Disposition"] = f'attachment; filename="sco-{name}.{fmt}"'
         response.page_query = self.get_page_query()
         return response
 
 
+def as_json(rows, count, notices):
+    """Yield the JSON file in pieces: {"count", "notices", "results"}, a row at a time."""
+    head = json.dumps({"count": count, "notices": notices}, ensure_ascii=False, indent=2)
+    yield head[:-2] + ',\n  "results": ['
+    for index, row in enumerate(rows):
+        text = json.dumps(row, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+        yield ("," if index else "") + "\n    " + text
+    yield "\n  ]\n}"
+
+
 def as_csv(rows, columns):
+    """Yield the CSV file in pieces: the header, then a row at a time."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns)
+
+    def flush():
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
     writer.writeheader()
+    yield flush()
     for row in rows:
         writer.writerow({key: ";".join(v) if isinstance(v, list) else v for key, v in row.items()})
-    return buffer.getvalue()
+        yield flush()

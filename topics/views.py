@@ -7,7 +7,10 @@ filtering. The downloads of a list are the list view itself in another
 format (topics/downloads.py).
 """
 
+import datetime
+from dataclasses import dataclass
 from itertools import groupby
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import admin
@@ -41,6 +44,7 @@ from .models import (
     Theme,
     Topic,
 )
+from .models.publishing import page_url
 from .page_cache import clean_query
 
 
@@ -62,6 +66,47 @@ class ReaderPageMixin:
         response = super().render_to_response(context, **kwargs)
         response.page_query = self.get_page_query()
         return response
+
+
+# How many related records a detail page lists; the rest are a link to the filtered list.
+RELATED_LIMIT = 20
+
+
+@dataclass
+class Related:
+    """A bounded list of related records: the first `limit`, how many there are, and where
+    the list of them all is (a filtered list page), if there is one.
+
+    A detail page never reads, sorts or counts in Python more records than it shows,
+    however many there are: one query for the records shown, one COUNT (an index scan).
+    """
+
+    records: list
+    total: int
+    all_url: str = ""
+
+    @classmethod
+    def of(cls, queryset, all_url="", limit=RELATED_LIMIT):
+        # Counted even when fewer than the limit are shown: a page runs the same
+        # queries whatever the number of records.
+        return cls(records=list(queryset[:limit]), total=queryset.count(), all_url=all_url)
+
+    @property
+    def more(self):
+        return self.total > len(self.records)
+
+    def __iter__(self):
+        return iter(self.records)
+
+    def __len__(self):
+        return len(self.records)
+
+    def __bool__(self):
+        return bool(self.records)
+
+
+def list_url(viewname, **query):
+    return f"{page_url(viewname)}?{urlencode(query)}"
 
 
 class RecordDetailView(ReaderPageMixin, DetailView):
@@ -176,9 +221,13 @@ class ExerciseDetailView(RecordDetailView):
 
     def get_context_data(self, **kwargs):
         exercise = self.object
+        series = exercise.series
         return super().get_context_data(
-            other_editions=Exercise.objects.published().other_editions(exercise),
-            related_topics=Topic.objects.published().discussing(exercise),
+            other_editions=Related.of(
+                Exercise.objects.published().other_editions(exercise),
+                list_url("topics:exercise-list", series=series.slug) if series else "",
+            ),
+            related_topics=Related.of(Topic.objects.published().discussing(exercise)),
             related_policies=Policy.objects.published().sharing_themes_with(exercise),
             **kwargs,
         )
@@ -206,7 +255,7 @@ class PolicyDetailView(RecordDetailView):
         policy = self.object
         return super().get_context_data(
             body_html=render_markdown(policy.body).html,
-            related_topics=Topic.objects.published().discussing(policy),
+            related_topics=Related.of(Topic.objects.published().discussing(policy)),
             related_policies=Policy.objects.published().sharing_themes_with(policy),
             **kwargs,
         )
@@ -230,10 +279,19 @@ class CountryDetailView(RecordDetailView):
 
     def get_context_data(self, **kwargs):
         country = self.object
+        participations = Participation.objects.in_published_exercises().filter(country=country)
         return super().get_context_data(
-            participations=Participation.objects.in_published_exercises().filter(country=country),
-            policies=Policy.objects.published().with_party(country),
-            topics=Topic.objects.published().discussing_country(country),
+            # Hosts and participants are what the list's "taking part" filter finds;
+            # observers are listed too, and counted with them.
+            participations=Related.of(
+                participations,
+                list_url("topics:exercise-list", country=country.iso_code),
+            ),
+            policies=Related.of(
+                Policy.objects.published().with_party(country),
+                list_url("topics:policy-list", party=country.iso_code),
+            ),
+            topics=Related.of(Topic.objects.published().discussing_country(country)),
             **kwargs,
         )
 
@@ -253,10 +311,16 @@ class ThemeDetailView(RecordDetailView):
     def get_context_data(self, **kwargs):
         theme = self.object
         return super().get_context_data(
-            topics=Topic.objects.published().with_theme(theme),
-            exercises=Exercise.objects.published().with_theme(theme).for_cards(),
-            policies=Policy.objects.published().with_theme(theme).for_cards(),
-            series_list=ExerciseSeries.objects.published().with_theme(theme),
+            topics=Related.of(Topic.objects.published().with_theme(theme)),
+            exercises=Related.of(
+                Exercise.objects.published().with_theme(theme).for_cards(),
+                list_url("topics:exercise-list", theme=theme.slug),
+            ),
+            policies=Related.of(
+                Policy.objects.published().with_theme(theme).for_cards(),
+                list_url("topics:policy-list", theme=theme.slug),
+            ),
+            series_list=Related.of(ExerciseSeries.objects.published().with_theme(theme)),
             **kwargs,
         )
 
@@ -277,12 +341,24 @@ class SeriesDetailView(RecordDetailView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             description_html=render_markdown(self.object.description).html,
-            editions=Exercise.objects.published().editions_of(self.object).for_cards(),
+            editions=Related.of(
+                # The latest editions, newest first.
+                Exercise.objects.published()
+                .editions_of(self.object)
+                .order_by("-start_date", "name")
+                .for_cards(),
+                list_url("topics:exercise-list", series=self.object.slug),
+            ),
             **kwargs,
         )
 
 
 # Bodies and their meetings --------------------------------------------------------
+
+
+# A body's page lists its meetings oldest first: the longest-running bodies have met
+# some thirty times; more than this and the rest are a link to the meetings list.
+BODY_MEETINGS_LIMIT = 60
 
 
 class BodyListView(ReaderPageMixin, ListView):
@@ -302,7 +378,11 @@ class BodyDetailView(RecordDetailView):
         return super().get_context_data(
             description_html=rendered.html,
             references=references,
-            meetings=Meeting.objects.published().of_body(self.object),
+            meetings=Related.of(
+                Meeting.objects.published().of_body(self.object),
+                list_url("topics:meeting-list", body=self.object.slug),
+                limit=BODY_MEETINGS_LIMIT,
+            ),
             **kwargs,
         )
 
@@ -328,7 +408,11 @@ class MeetingDetailView(RecordDetailView):
     def get_context_data(self, **kwargs):
         meeting = self.object
         return super().get_context_data(
-            other_meetings=Meeting.objects.published().others_of_body(meeting),
+            other_meetings=Related.of(
+                Meeting.objects.published().others_of_body(meeting),
+                list_url("topics:meeting-list", body=meeting.body.slug),
+                limit=BODY_MEETINGS_LIMIT,
+            ),
             **kwargs,
         )
 
@@ -371,38 +455,90 @@ class SearchView(ReaderPageMixin, TemplateView):
 
 
 class TimelineView(ReaderPageMixin, TemplateView):
+    """Exercises and documents in date order, a page at a time: `?from=YEAR` starts a page.
+
+    A page holds at most `page_size` events and whole years (the year that would
+    overflow it starts the next page), so it reads at most `page_size + 1` rows
+    of each kind, whatever the number of records. A single year with more than
+    that is cut, with links to the lists of that year for the rest.
+    """
+
     template_name = "topics/timeline.html"
     choices = ("all", "exercises", "policies")
-    query_parameters = ("show",)
+    query_parameters = ("show", "from")
+    page_size = 200
 
     def get_show(self):
         show = self.request.GET.get("show", "all")
         return show if show in self.choices else "all"
 
+    def get_from(self):
+        value = self.request.GET.get("from", "")
+        if value.isdigit() and 1 <= int(value) <= 9999:
+            return int(value)
+        return None
+
     def get_page_query(self):
         if self.request.GET.get("show", "all") not in self.choices:
+            return None
+        if "from" in self.request.GET and self.get_from() is None:
             return None
         return super().get_page_query()
 
     def get_context_data(self, **kwargs):
-        show = self.get_show()
+        show, start = self.get_show(), self.get_from()
+        since = datetime.date(start, 1, 1) if start else None
+        limit = self.page_size + 1
         events = []
         if show in {"all", "exercises"}:
+            exercises = Exercise.objects.published().order_by("start_date", "name")
+            if since:
+                exercises = exercises.filter(start_date__gte=since)
             events += [
                 {"date": exercise.start_date, "kind": "exercise", "record": exercise}
-                for exercise in Exercise.objects.published()
+                for exercise in exercises[:limit]
             ]
         if show in {"all", "policies"}:
+            policies = Policy.objects.published().order_by("signed_date", "short_name")
+            if since:
+                policies = policies.filter(signed_date__gte=since)
             events += [
                 {"date": policy.signed_date, "kind": "policy", "record": policy}
-                for policy in Policy.objects.published()
+                for policy in policies[:limit]
             ]
         events.sort(key=lambda event: event["date"])
+        next_year, cut_year = None, None
+        if len(events) > self.page_size:
+            # Read one past the page: more follow. Keep whole years if there are several.
+            overflow = events[self.page_size]["date"].year
+            if events[0]["date"].year < overflow:
+                events = [event for event in events if event["date"].year < overflow]
+                next_year = overflow
+            else:
+                events = events[: self.page_size]
+                cut_year, next_year = overflow, overflow + 1
         years = [
             {"year": year, "events": list(items)}
             for year, items in groupby(events, key=lambda event: event["date"].year)
         ]
-        return super().get_context_data(years=years, show=show, **kwargs)
+        query = {"show": show} if show != "all" else {}
+        cut = None
+        if cut_year:
+            span = {"year_from": cut_year, "year_to": cut_year, "sort": "date"}
+            cut = {
+                "year": cut_year,
+                "exercises_url": list_url("topics:exercise-list", **span),
+                "policies_url": list_url("topics:policy-list", **span),
+            }
+        return super().get_context_data(
+            years=years,
+            show=show,
+            start=start,
+            cut=cut,
+            next_url=f"?{urlencode({**query, 'from': next_year})}" if next_year else "",
+            first_url=f"?{urlencode(query)}" if query else self.request.path,
+            **kwargs,
+        )
 
 
 class AboutView(ReaderPageMixin, TemplateView):

@@ -8,6 +8,9 @@ from ..partial_dates import PartialDateField, PrecisionField
 from .publishing import Publishable, page_url
 from .vocabulary import Country, Themed, ThemedQuerySet
 
+# How many of the latest policies `sharing_themes_with()` looks among.
+RELATED_CANDIDATES = 500
+
 
 class PolicyQuerySet(ThemedQuerySet):
     search_fields = ("title", "short_name", "summary", "body")
@@ -44,13 +47,16 @@ class PolicyQuerySet(ThemedQuerySet):
     def with_party(self, country):
         return self.filter(party_links__country=country)
 
-    def sharing_themes_with(self, record, limit=5):
+    def sharing_themes_with(self, record, limit=5, among=RELATED_CANDIDATES):
         """Return the policies with the most themes in common with `record`, itself excluded.
 
-        `record` must come with `with_published_themes()`.
+        Looked for among the `among` most recently signed policies, so the page
+        groups and sorts at most that many rows however many there are (the
+        bundled content has far fewer). `record` must come with `with_published_themes()`.
         """
         themes = [link.theme_id for link in record.published_theme_links]
-        policies = self.filter(theme_links__theme__in=themes)
+        recent = self.order_by("-signed_date", "-pk").values("pk")[:among]
+        policies = self.filter(pk__in=recent, theme_links__theme__in=themes)
         if isinstance(record, Policy):
             policies = policies.exclude(pk=record.pk)
         return policies.annotate(shared=Count("theme_links")).order_by("-shared", "-signed_date")[
