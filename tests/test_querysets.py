@@ -13,7 +13,6 @@ from topics.models import (
     Country,
     Exercise,
     ExerciseSeries,
-    Participation,
     Policy,
     PolicyRelation,
     Theme,
@@ -210,11 +209,13 @@ def test_an_exercise_in_no_published_series_has_no_other_editions(drafts):
     assert list(Exercise.objects.published().other_editions(no_series)) == []
 
 
-def test_participations_in_published_exercises_are_newest_first(world, django_assert_num_queries):
+def test_a_countrys_published_exercises_are_newest_first_with_its_role(
+    world, django_assert_num_queries
+):
     with django_assert_num_queries(1):
         china = [
-            (p.exercise.slug, p.role)
-            for p in Participation.objects.in_published_exercises().filter(country=world["cn"])
+            (exercise.slug, exercise.role)
+            for exercise in Exercise.objects.published().with_country(world["cn"])
         ]
     assert china == [  # not the draft Secret Drill 2019
         ("peace-mission-2018", "participant"),

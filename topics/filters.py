@@ -157,8 +157,13 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         for param in value:
             name = self.get_ordering_value(param)
             field = F(name.lstrip("-"))
+            # A NULLS LAST on a column that cannot be null would keep PostgreSQL from
+            # reading its index in order (the index sorts NULLs first when descending).
+            nulls_last = True if qs.model._meta.get_field(name.lstrip("-")).null else None
             ordering.append(
-                field.desc(nulls_last=True) if name.startswith("-") else field.asc(nulls_last=True)
+                field.desc(nulls_last=nulls_last)
+                if name.startswith("-")
+                else field.asc(nulls_last=nulls_last)
             )
         return qs.order_by(*ordering, "pk")
 

@@ -39,7 +39,6 @@ from .models import (
     Exercise,
     ExerciseSeries,
     Meeting,
-    Participation,
     Policy,
     Theme,
     Topic,
@@ -279,12 +278,11 @@ class CountryDetailView(RecordDetailView):
 
     def get_context_data(self, **kwargs):
         country = self.object
-        participations = Participation.objects.in_published_exercises().filter(country=country)
         return super().get_context_data(
             # Hosts and participants are what the list's "taking part" filter finds;
             # observers are listed too, and counted with them.
             participations=Related.of(
-                participations,
+                Exercise.objects.published().with_country(country),
                 list_url("topics:exercise-list", country=country.iso_code),
             ),
             policies=Related.of(

@@ -60,6 +60,10 @@ class Topic(Publishable, Themed):
 
     class Meta(Publishable.Meta):
         ordering = ["title"]
+        indexes = [
+            models.Index(fields=["status", "title"], name="topic_status_title_idx"),
+            models.Index(fields=["status", "published_at"], name="topic_published_idx"),
+        ]
 
     def __str__(self):
         return self.title

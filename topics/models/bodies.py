@@ -177,6 +177,11 @@ class Meeting(Publishable, Cited):
 
     class Meta(Publishable.Meta):
         ordering = ["-date", "name"]
+        indexes = [
+            models.Index(fields=["status", "date"], name="meeting_status_date_idx"),
+            # A body's meetings by date (its page, a meeting's "other meetings").
+            models.Index(fields=["body", "date", "name"], name="meeting_body_date_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(number__isnull=True) | Q(number__gte=1),

@@ -39,6 +39,18 @@ class ExerciseQuerySet(ThemedQuerySet):
         """Prefetch what a download row has beyond a card: domains, themes, sources."""
         return self.with_citations().with_published_themes().prefetch_related("domains")
 
+    def with_country(self, country):
+        """Return the exercises `country` took part in, newest first, each with its `role`.
+
+        Read from the exercises' side, by date, so the database walks the date index
+        and stops at the page's last row instead of sorting all of a country's.
+        """
+        return (
+            self.filter(participations__country=country)
+            .annotate(role=F("participations__role"))
+            .order_by("-start_date", "name")
+        )
+
     def editions_of(self, series):
         return self.filter(series=series).order_by("start_date")
 
@@ -127,6 +139,17 @@ class Exercise(Publishable, Themed):
 
     class Meta(Publishable.Meta):
         ordering = ["-start_date", "name"]
+        # For the list's filters and sorts (docs/performance.md has their plans): the
+        # published ones by date (the default order, year ranges, the timeline) and
+        # by name; counts of the published; editions of a series by date; kinds.
+        indexes = [
+            models.Index(fields=["status", "start_date"], name="exercise_status_start_idx"),
+            models.Index(fields=["status", "name"], name="exercise_status_name_idx"),
+            models.Index(fields=["status", "published_at"], name="exercise_published_idx"),
+            models.Index(fields=["series", "start_date"], name="exercise_series_start_idx"),
+            models.Index(fields=["kind", "start_date"], name="exercise_kind_start_idx"),
+            models.Index(fields=["framework", "start_date"], name="exercise_framework_start_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
@@ -171,6 +194,11 @@ class Exercise(Publishable, Themed):
 
     # The participants below come from the prefetch of `ExerciseQuerySet.for_cards()`.
 
+    @property
+    def role_display(self):
+        """The label of the `role` annotated by `with_country()`."""
+        return Participation.Role(self.role).label
+
     def participants_with_role(self, role):
         return [p.country for p in self.participations.all() if p.role == role]
 
@@ -190,16 +218,6 @@ class Exercise(Publishable, Themed):
         ]
 
 
-class ParticipationQuerySet(models.QuerySet):
-    def in_published_exercises(self):
-        """Return participations in published exercises, newest exercise first."""
-        return (
-            self.filter(exercise__in=Exercise.objects.published())
-            .select_related("exercise")
-            .order_by("-exercise__start_date")
-        )
-
-
 class Participation(models.Model):
     class Role(models.TextChoices):
         HOST = "host", "Host"
@@ -210,10 +228,14 @@ class Participation(models.Model):
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="participations")
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.PARTICIPANT)
 
-    objects = ParticipationQuerySet.as_manager()
-
     class Meta:
         ordering = ["role", "country__name"]
+        # A country's exercises by role (its page; the host and "taking part" filters).
+        indexes = [
+            models.Index(
+                fields=["country", "role", "exercise"], name="participation_country_role_idx"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["exercise", "country"], name="participation_one_role_per_country"

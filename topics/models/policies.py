@@ -116,6 +116,11 @@ class Policy(Publishable, Themed):
     class Meta(Publishable.Meta):
         ordering = ["-signed_date", "short_name"]
         verbose_name_plural = "policies"
+        indexes = [
+            models.Index(fields=["status", "signed_date"], name="policy_status_signed_idx"),
+            models.Index(fields=["status", "short_name"], name="policy_status_name_idx"),
+            models.Index(fields=["status", "published_at"], name="policy_published_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(in_force_date__isnull=True) | Q(in_force_date__gte=F("signed_date")),
@@ -144,6 +149,8 @@ class PolicyParty(models.Model):
         ordering = ["country__name"]
         verbose_name = "party"
         verbose_name_plural = "parties"
+        # A country's documents (its page; the parties filter).
+        indexes = [models.Index(fields=["country", "policy"], name="policy_party_country_idx")]
         constraints = [
             models.UniqueConstraint(fields=["policy", "country"], name="policy_party_unique")
         ]

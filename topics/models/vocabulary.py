@@ -55,7 +55,11 @@ class ThemeLink(models.Model):
     class Meta:
         ordering = ["id"]
         verbose_name = "theme"
-        indexes = [models.Index(fields=["content_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"]),
+            # A theme's records of one kind (its page; the theme filter).
+            models.Index(fields=["theme", "content_type", "object_id"], name="themelink_theme_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["content_type", "object_id", "theme"], name="theme_link_unique_per_record"
