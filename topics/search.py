@@ -55,9 +55,11 @@ MAX_QUERY_LENGTH = 200
 # "Russia" 0.25). It is pg_trgm's default for the `%>` operator, which the GIN
 # trigram indexes answer.
 TRIGRAM_THRESHOLD = 0.6
-# In the blended score, a near spelling of the name counts this much against
-# ts_rank (about 0.6 to 1 for a name match, less for a word in a long text).
-TRIGRAM_WEIGHT = 0.5
+# In the blended score, against ts_rank (about 0.6 for a word in a name, less for
+# one in a long text): the trigram similarity of a name to the whole query, and
+# the word similarity of its nearest part (a near spelling).
+NAME_WEIGHT = 0.7
+NEAR_WEIGHT = 0.3
 # A record found only by containing every word ("ia" in "Russia") scores this.
 CONTAINS_SCORE = 0.01
 
@@ -178,19 +180,26 @@ def matching(model, text):
 def score(model, text):
     """The expression each record is ranked by (higher first), comparable across models."""
     if is_postgresql():
-        from django.contrib.postgres.search import SearchRank, TrigramWordSimilarity
+        from django.contrib.postgres.search import (
+            SearchRank,
+            TrigramSimilarity,
+            TrigramWordSimilarity,
+        )
 
         joined = " ".join(words(text))
-        similarity = Greatest(
-            *(TrigramWordSimilarity(joined, F(field)) for field in title_fields(model)),
-            Value(0.0),
-        )
+        names = title_fields(model)
+        # How near a name is to the query as a whole ("RATS" is nearer "RATS
+        # Council" than "RATS Council meeting, Tashkent 2019"), and how near its
+        # nearest stretch of words (a near spelling within a longer name).
+        whole = Greatest(*(TrigramSimilarity(F(f), joined) for f in names), Value(0.0))
+        part = Greatest(*(TrigramWordSimilarity(joined, F(f)) for f in names), Value(0.0))
         # Normalization 1: rank / (1 + log(length)), so a long text mentioning the
         # word often does not outrank a record named by it.
         rank = SearchRank(StoredVector(), search_query(text), normalization=1)
         return (
             Cast(rank, FloatField())
-            + Cast(similarity, FloatField()) * TRIGRAM_WEIGHT
+            + Cast(whole, FloatField()) * NAME_WEIGHT
+            + Cast(part, FloatField()) * NEAR_WEIGHT
             + Value(CONTAINS_SCORE)
         )
     # SQLite: 2 when a name holds every word, else 1.
@@ -301,7 +310,7 @@ def snippet_of(record, model, text):
     raw = getattr(record, "search_headline", None)
     if raw is None:
         raw = " \n\n".join(getattr(record, f) or "" for f in snippet_fields(model))
-    return marked_html(plain(raw), text)
+    return marked_html(" ".join(plain(raw).split()), text)
 
 
 # The site's search: every kind in one ranked list -----------------------------------
