@@ -192,7 +192,8 @@ def score(model, text):
         # Council" than "RATS Council meeting, Tashkent 2019"), and how near its
         # nearest stretch of words (a near spelling within a longer name).
         whole = Greatest(*(TrigramSimilarity(F(f), joined) for f in names), Value(0.0))
-        part = Greatest(*(TrigramWordSimilarity(joined, F(f)) for f in names), Value(0.0))
+        near = (*names, "aliases") if has_aliases(model) else names
+        part = Greatest(*(TrigramWordSimilarity(joined, F(f)) for f in near), Value(0.0))
         # Normalization 1: rank / (1 + log(length)), so a long text mentioning the
         # word often does not outrank a record named by it.
         rank = SearchRank(StoredVector(), search_query(text), normalization=1)
