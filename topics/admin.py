@@ -107,11 +107,11 @@ class ThemeAdmin(PublishableAdmin):
 class CountryAdmin(PublishableAdmin):
     list_display = ["name", "iso_code", "current_status", "status", "updated_at"]
     list_filter = ["status", "memberships__status"]
-    search_fields = ["name", "iso_code"]
+    search_fields = ["name", "iso_code", "aliases"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline, CitationInline]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "iso_code", "summary"]}),
+        (None, {"fields": ["name", "slug", "iso_code", "aliases", "summary"]}),
         PublishableAdmin.publication_fieldset,
     ]
 
@@ -139,11 +139,11 @@ class MembershipAdmin(RecordAdmin):
 class ExerciseSeriesAdmin(PublishableAdmin):
     list_display = ["name", "exercise_count", "status", "updated_at"]
     list_filter = ["status"]
-    search_fields = ["name", "description"]
+    search_fields = ["name", "description", "aliases"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ThemeInline, CitationInline]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "description"]}),
+        (None, {"fields": ["name", "slug", "aliases", "description"]}),
         PublishableAdmin.publication_fieldset,
     ]
 
@@ -180,7 +180,7 @@ class ExerciseAdmin(ImportExportRecordsMixin, PublishableAdmin):
     resource_classes = [ExerciseResource]
     list_display = ["name", "start_date", "series", "framework", "kind", "personnel", "status"]
     list_filter = ["status", "framework", "kind", "series", "domains", "participations__country"]
-    search_fields = ["name", "location", "description"]
+    search_fields = ["name", "location", "description", "aliases"]
     date_hierarchy = "start_date"
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["series"]
@@ -191,7 +191,7 @@ class ExerciseAdmin(ImportExportRecordsMixin, PublishableAdmin):
     list_select_related = ["series"]
     inlines = [ParticipationInline, ThemeInline, CitationInline]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "series", "kind", "framework", "domains"]}),
+        (None, {"fields": ["name", "slug", "aliases", "series", "kind", "framework", "domains"]}),
         (
             "When and where",
             {
@@ -214,12 +214,12 @@ class PolicyAdmin(ImportExportRecordsMixin, PublishableAdmin):
     resource_classes = [PolicyResource]
     list_display = ["short_name", "kind", "signed_date", "legal_status", "status"]
     list_filter = ["status", "kind", "legal_status", "party_links__country"]
-    search_fields = ["title", "short_name", "summary", "body"]
+    search_fields = ["title", "short_name", "summary", "body", "aliases"]
     date_hierarchy = "signed_date"
     prepopulated_fields = {"slug": ["short_name"]}
     inlines = [PolicyPartyInline, PolicyRelationInline, ThemeInline, CitationInline]
     fieldsets = [
-        (None, {"fields": ["title", "short_name", "slug", "kind", "legal_status"]}),
+        (None, {"fields": ["title", "short_name", "slug", "aliases", "kind", "legal_status"]}),
         (
             "Dates",
             {
@@ -241,11 +241,11 @@ class BodyAdmin(PublishableAdmin):
     list_filter = ["status"]
     # Explicit: the count's GROUP BY sets the model's default order aside.
     ordering = ["short_name"]
-    search_fields = ["name", "short_name", "description"]
+    search_fields = ["name", "short_name", "description", "aliases"]
     prepopulated_fields = {"slug": ["short_name"]}
     inlines = [ThemeInline, CitationInline]
     fieldsets = [
-        (None, {"fields": ["name", "short_name", "slug", "description"]}),
+        (None, {"fields": ["name", "short_name", "slug", "aliases", "description"]}),
         ("Founded and seat", {"fields": [("founded_date", "founded_precision"), "seat"]}),
         PublishableAdmin.publication_fieldset,
     ]
@@ -283,13 +283,13 @@ class MeetingAdmin(PublishableAdmin):
 class TopicAdmin(PublishableAdmin):
     list_display = ["title", "last_reviewed", "status", "updated_at"]
     list_filter = ["status", "theme_links__theme"]
-    search_fields = ["title", "summary", "body"]
+    search_fields = ["title", "summary", "body", "aliases"]
     date_hierarchy = "updated_at"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["related_topics", "exercises", "policies"]
     inlines = [ThemeInline, TopicCountryInline, CitationInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "body", "last_reviewed"]}),
+        (None, {"fields": ["title", "slug", "aliases", "summary", "body", "last_reviewed"]}),
         ("Related content", {"fields": ["related_topics", "exercises", "policies"]}),
         PublishableAdmin.publication_fieldset,
     ]

@@ -15,12 +15,15 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from . import health
+from . import health, search
 from .downloads import (
     EXERCISE_COLUMNS,
     MEETING_COLUMNS,
@@ -419,37 +422,81 @@ class MeetingDetailView(RecordDetailView):
 
 
 class SearchView(ReaderPageMixin, TemplateView):
+    """One list of every kind of record, best first (topics/search.py), paginated.
+
+    `type` narrows it to one kind; each kind's count links there. A bad page or
+    type is answered (page 1, or every kind) with a notice, never refused.
+    """
+
     template_name = "topics/search.html"
-    per_type = 20
-    query_parameters = ("q",)
-    sections = [
-        ("Topics", "topic", Topic),
-        ("Exercises", "exercise", Exercise),
-        ("Policies", "policy", Policy),
-        ("Countries", "country", Country),
-        ("Themes", "theme", Theme),
-        ("Exercise series", "series", ExerciseSeries),
-        ("Bodies", "body", Body),
-        ("Meetings", "meeting", Meeting),
-    ]
+    paginate_by = settings.TOPICS_PAGE_SIZE
+    query_parameters = ("q", "type", "page")
+    # The kinds with a list page of their own that filters by the same search.
+    list_pages = {
+        "exercise": "topics:exercise-list",
+        "policy": "topics:policy-list",
+        "meeting": "topics:meeting-list",
+    }
 
     def get_query(self):
-        return self.request.GET.get("q", "").strip()[:200]
+        return " ".join(self.request.GET.get("q", "")[: search.MAX_QUERY_LENGTH].split())
 
     def get_context_data(self, **kwargs):
         query = self.get_query()
-        sections = []
-        if query:
-            for label, kind, model in self.sections:
-                results = list(model.objects.published().search(query)[: self.per_type])
-                if results:
-                    sections.append({"label": label, "kind": kind, "results": results})
+        self.notices = []
+        labels = {kind: label for kind, label, _ in search.sections()}
+        kind = self.request.GET.get("type") or None
+        if kind is not None and kind not in labels:
+            shown = kind if len(kind) <= 40 else f"{kind[:40]}…"
+            self.notices.append(f"“{shown}” is not a kind of record; showing every kind.")
+            kind = None
+        results = search.SiteSearch(query, kinds=None if kind is None else [kind])
+        paginator = Paginator(results, self.paginate_by)
+        number = self.request.GET.get("page", "1")
+        try:
+            page = paginator.page(number)
+        except PageNotAnInteger:
+            shown = number if len(number) <= 20 else f"{number[:20]}…"
+            self.notices.append(f"“{shown}” is not a page number; showing page 1.")
+            page = paginator.page(1)
+        except EmptyPage:
+            shown = 1 if int(number) < 1 else paginator.num_pages
+            self.notices.append(f"There is no page {number[:20]}; showing page {shown}.")
+            page = paginator.page(shown)
+        counts = results.counts if query else {}
+        facets = [
+            {
+                "kind": k,
+                "label": labels[k],
+                "count": counts[k],
+                "url": "?" + urlencode({"q": query, "type": k}),
+                "current": k == kind,
+                "list_url": (
+                    f"{reverse(self.list_pages[k])}?{urlencode({'q': query})}"
+                    if k in self.list_pages
+                    else None
+                ),
+            }
+            for k in labels
+            if counts.get(k)
+        ]
         return super().get_context_data(
             query=query,
-            sections=sections,
-            total=sum(len(section["results"]) for section in sections),
+            kind=kind,
+            kind_label=labels.get(kind),
+            results=page.object_list,
+            page_obj=page,
+            paginator=paginator,
+            facets=facets,
+            total=sum(counts.values()),
+            notices=self.notices,
             **kwargs,
         )
+
+    def get_page_query(self):
+        if self.notices:
+            return None
+        return super().get_page_query()
 
 
 class TimelineView(ReaderPageMixin, TemplateView):

@@ -150,6 +150,45 @@ class Text(Field):
         return {self.attr: self.expect(raw, (str,), "text (put it in quotes)")}
 
 
+class Aliases(Field):
+    """Other names: a list of `{language tag: name}` (or a name alone, in English).
+
+    Stored as the model's text, one "tag: name" a line (see `Aliased`); e.g.
+    `aliases: [{ru: Мирная миссия}, {zh-Hans: 和平使命}]`.
+    """
+
+    def __init__(self, key="aliases", attr=None):
+        super().__init__(key, attr)
+
+    def load(self, raw, entry, context):
+        if raw is None:
+            return {self.attr: ""}
+        self.expect(raw, (list,), "a list of {language: name}")
+        lines = []
+        for item in raw:
+            if isinstance(item, str):
+                lines.append(item.strip())
+            elif isinstance(item, dict) and len(item) == 1:
+                ((lang, name),) = item.items()
+                if not isinstance(lang, str) or not isinstance(name, str):
+                    raise Problem(f"{self.key}: expected {{language: name}}, not {item!r}")
+                lines.append(f"{lang.strip()}: {name.strip()}")
+            else:
+                raise Problem(f"{self.key}: expected {{language: name}}, not {item!r}")
+        return {self.attr: "\n".join(lines)}
+
+    def dump(self, values):
+        from ..models.publishing import parse_aliases
+
+        text = values.get(self.attr) or ""
+        try:
+            aliases = parse_aliases(text)
+        except ValueError:
+            # Not "tag: name" lines (refused by full_clean on loading): kept as written.
+            return [line for line in text.splitlines() if line.strip()] or None
+        return [{a.lang: a.name} if a.lang else a.name for a in aliases] or None
+
+
 class Integer(Field):
     def load(self, raw, entry, context):
         if raw is None:

@@ -28,6 +28,7 @@ from ..models import (
     Topic,
 )
 from .fields import (
+    Aliases,
     Choice,
     Citations,
     Date,
@@ -242,6 +243,7 @@ SHAPES = {
                 Text("iso", "iso_code"),
                 Text("name"),
                 Text("slug", default_from="name"),
+                Aliases(),
                 Text("summary"),
                 Rows(
                     "memberships",
@@ -266,6 +268,7 @@ SHAPES = {
             [
                 Text("slug"),
                 Text("name"),
+                Aliases(),
                 Text("description"),
                 theme_links(),
                 Citations(),
@@ -279,6 +282,7 @@ SHAPES = {
             [
                 Text("slug"),
                 Text("name"),
+                Aliases(),
                 Ref("series"),
                 PartialDate("start", "start_date", "start_precision"),
                 PartialDate("end", "end_date", "end_precision", end=True),
@@ -307,6 +311,7 @@ SHAPES = {
                 Text("slug"),
                 Text("title"),
                 Text("short_name"),
+                Aliases(),
                 Choice("kind"),
                 PartialDate("signed", "signed_date", "signed_precision"),
                 Text("signed_place"),
@@ -334,6 +339,7 @@ SHAPES = {
                 Text("slug"),
                 Text("name"),
                 Text("short_name"),
+                Aliases(),
                 PartialDate("founded", "founded_date", "founded_precision"),
                 Text("seat"),
                 Text("description"),
@@ -370,6 +376,7 @@ SHAPES = {
             [
                 Text("title"),
                 Text("slug"),
+                Aliases(),
                 Text("summary"),
                 Date("last_reviewed"),
                 theme_links(),

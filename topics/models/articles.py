@@ -5,12 +5,12 @@ from django.db.models import Max, Prefetch
 
 from .exercises import Exercise
 from .policies import Policy
-from .publishing import Publishable, page_url
+from .publishing import Aliased, Publishable, page_url
 from .vocabulary import Country, Themed, ThemedQuerySet
 
 
 class TopicQuerySet(ThemedQuerySet):
-    search_fields = ("title", "summary", "body")
+    search_weights = {"A": ("title",), "B": ("aliases", "summary"), "C": ("body",)}
 
     def for_list(self):
         return self  # a card shows only the topic's own columns
@@ -41,7 +41,7 @@ class TopicQuerySet(ThemedQuerySet):
         return self.aggregate(last=Max("last_reviewed"))["last"]
 
 
-class Topic(Publishable, Themed):
+class Topic(Publishable, Aliased, Themed):
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
     summary = models.CharField(

@@ -13,13 +13,13 @@ from django.db.models import Count, F, Prefetch, Q
 from ..partial_dates import PartialDateField, PrecisionField
 from .exercises import Exercise
 from .policies import Policy
-from .publishing import Publishable, PublishableQuerySet, page_url
+from .publishing import Aliased, Publishable, PublishableQuerySet, page_url
 from .sources import Cited, CitedQuerySet
 from .vocabulary import Country, Themed, ThemedQuerySet
 
 
 class BodyQuerySet(ThemedQuerySet):
-    search_fields = ("name", "short_name", "description")
+    search_weights = {"A": ("short_name", "name"), "B": ("aliases", "seat"), "C": ("description",)}
 
     def for_cards(self):
         """Annotate `meeting_count`: the body's published meetings."""
@@ -32,7 +32,7 @@ class BodyQuerySet(ThemedQuerySet):
         return self.with_citations().with_published_themes()
 
 
-class Body(Publishable, Themed):
+class Body(Publishable, Aliased, Themed):
     name = models.CharField(max_length=200, unique=True, help_text="Full name in English.")
     short_name = models.CharField(
         max_length=100, help_text="E.g. “RATS Council”; used in lists and meeting titles."
@@ -71,7 +71,7 @@ class Body(Publishable, Themed):
 
 
 class MeetingQuerySet(CitedQuerySet, PublishableQuerySet):
-    search_fields = ("name", "place", "outcome", "disputed")
+    search_weights = {"A": ("name",), "B": ("place",), "C": ("outcome", "disputed")}
 
     def published(self):
         """Return what readers may see: published meetings of published bodies.

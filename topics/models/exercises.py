@@ -6,12 +6,16 @@ from django.db import models
 from django.db.models import F, Prefetch, Q
 
 from ..partial_dates import PartialDateField, PrecisionField, format_partial_range
-from .publishing import Publishable, page_url
+from .publishing import Aliased, Publishable, page_url
 from .vocabulary import Country, Domain, ExerciseSeries, Themed, ThemedQuerySet
 
 
 class ExerciseQuerySet(ThemedQuerySet):
-    search_fields = ("name", "location", "description")
+    search_weights = {
+        "A": ("name",),
+        "B": ("aliases", "location"),
+        "C": ("description", "disputed"),
+    }
 
     def sco_held(self):
         """Return the SCO's own exercises that took place: what the site counts as one."""
@@ -61,7 +65,7 @@ class ExerciseQuerySet(ThemedQuerySet):
         return self.filter(series=exercise.series).exclude(pk=exercise.pk)
 
 
-class Exercise(Publishable, Themed):
+class Exercise(Publishable, Aliased, Themed):
     class Kind(models.TextChoices):
         COUNTERTERRORISM = "counterterrorism", "Counterterrorism"
         PEACEKEEPING = "peacekeeping", "Peacekeeping"

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Count, F, Prefetch, Q
 
 from ..partial_dates import PartialDateField, PrecisionField
-from .publishing import Publishable, page_url
+from .publishing import Aliased, Publishable, page_url
 from .vocabulary import Country, Themed, ThemedQuerySet
 
 # How many of the latest policies `sharing_themes_with()` looks among.
@@ -13,7 +13,7 @@ RELATED_CANDIDATES = 500
 
 
 class PolicyQuerySet(ThemedQuerySet):
-    search_fields = ("title", "short_name", "summary", "body")
+    search_weights = {"A": ("short_name", "title"), "B": ("aliases", "summary"), "C": ("body",)}
 
     def with_published_parties(self):
         parties = PolicyParty.objects.filter(country__in=Country.objects.published())
@@ -64,7 +64,7 @@ class PolicyQuerySet(ThemedQuerySet):
         ]
 
 
-class Policy(Publishable, Themed):
+class Policy(Publishable, Aliased, Themed):
     class Kind(models.TextChoices):
         TREATY = "treaty", "Treaty"
         CONVENTION = "convention", "Convention"

@@ -5,10 +5,12 @@ page, download, feed and sitemap starts there, so a draft cannot leak through
 any door.
 """
 
+import re
+from dataclasses import dataclass
 from functools import lru_cache
 
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
@@ -37,8 +39,11 @@ class Timestamped(models.Model):
 
 
 class PublishableQuerySet(models.QuerySet):
-    # The text fields `search()` looks in, set by each model's QuerySet.
-    search_fields = ()
+    # The text fields `search()` looks in, by weight, set by each model's QuerySet:
+    # "A" names and titles (shown as the result's title, and matched for near
+    # spellings), "B" aliases, summaries, places, "C" the long texts. PostgreSQL keeps
+    # them in the `search_vector` column that migration 0010 adds (topics/search.py).
+    search_weights = {}
 
     def published(self):
         """Return what readers may see: published, and due by now."""
@@ -51,11 +56,20 @@ class PublishableQuerySet(models.QuerySet):
         return self.published()
 
     def search(self, text):
-        """Return the records whose text fields contain `text` (any case)."""
-        condition = Q()
-        for field in self.search_fields:
-            condition |= Q(**{f"{field}__icontains": text})
-        return self.filter(condition)
+        """Return the records matching `text` (see topics/search.py), in the QuerySet's order.
+
+        On PostgreSQL: the stored search vector, a near spelling of the name, or every
+        word contained in the text; on SQLite every word contained (any order, any case).
+        """
+        from ..search import matching
+
+        return self.filter(matching(self.model, text))
+
+    def ranked_search(self, text):
+        """`search(text)` with `search_score` and `search_label` annotated, best first."""
+        from ..search import ranked
+
+        return ranked(self, text)
 
     def recently_updated(self, limit):
         return self.order_by("-updated_at")[:limit]
@@ -101,3 +115,59 @@ class Publishable(Timestamped):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+
+# One alias a line: "ru: Мирная миссия", "zh-Hans: 和平使命" (a BCP 47 language tag,
+# a colon, the name), or a name alone (in English, the page's language).
+ALIAS_LINE = re.compile(r"^(?:(?P<lang>[a-z]{2,3}(?:-[A-Za-z]{2,4})?):\s+)?(?P<name>\S.*)$")
+
+
+@dataclass(frozen=True)
+class Alias:
+    lang: str  # "" for a name in the page's own language
+    name: str
+
+
+def parse_aliases(text):
+    """Return the Alias of each line of `text`; raise ValueError naming a bad line."""
+    aliases = []
+    for number, line in enumerate((text or "").splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        match = ALIAS_LINE.match(line)
+        if not match or ":" in match["name"].split()[0]:
+            raise ValueError(
+                f"line {number} (“{line[:60]}”) is not “language: name”, "
+                "e.g. “ru: Мирная миссия” or “zh-Hans: 和平使命”."
+            )
+        aliases.append(Alias(match["lang"] or "", match["name"].strip()))
+    return aliases
+
+
+def validate_aliases(text):
+    try:
+        parse_aliases(text)
+    except ValueError as error:
+        raise ValidationError(f"Aliases: {error}", code="invalid") from None
+
+
+class Aliased(models.Model):
+    """A record also known by other names: official titles in Russian and Chinese…"""
+
+    aliases = models.TextField(
+        blank=True,
+        validators=[validate_aliases],
+        help_text="Other names, one a line, each after its language tag: “ru: Мирная "
+        "миссия”, “zh-Hans: 和平使命”. Shown as “Also known as” and found by search.",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def alias_list(self):
+        try:
+            return parse_aliases(self.aliases)
+        except ValueError:
+            return []

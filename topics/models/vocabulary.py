@@ -16,12 +16,12 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 
 from ..partial_dates import PartialDateField, PrecisionField
-from .publishing import Publishable, PublishableQuerySet, page_url
+from .publishing import Aliased, Publishable, PublishableQuerySet, page_url
 from .sources import Citation, Cited, CitedQuerySet
 
 
 class ThemeQuerySet(PublishableQuerySet):
-    search_fields = ("name", "description")
+    search_weights = {"A": ("name",), "C": ("description",)}
 
     def for_detail(self):
         return self  # the page lists the theme's records, each its own query
@@ -96,7 +96,7 @@ class Themed(Cited):
 
 
 class CountryQuerySet(CitedQuerySet, PublishableQuerySet):
-    search_fields = ("name", "iso_code", "summary")
+    search_weights = {"A": ("name", "iso_code"), "B": ("aliases",), "C": ("summary",)}
 
     def for_list(self):
         return self.prefetch_related("memberships")
@@ -124,7 +124,7 @@ class CountryQuerySet(CitedQuerySet, PublishableQuerySet):
         return self.with_citations().prefetch_related(Prefetch("memberships", queryset=memberships))
 
 
-class Country(Publishable, Cited):
+class Country(Publishable, Aliased, Cited):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     iso_code = models.CharField(
@@ -210,7 +210,7 @@ class Membership(Cited):
 
 
 class SeriesQuerySet(ThemedQuerySet):
-    search_fields = ("name", "description")
+    search_weights = {"A": ("name",), "B": ("aliases",), "C": ("description",)}
 
     def with_edition_counts(self):
         from .exercises import Exercise
@@ -222,7 +222,7 @@ class SeriesQuerySet(ThemedQuerySet):
         return self.with_citations().with_published_themes()
 
 
-class ExerciseSeries(Publishable, Themed):
+class ExerciseSeries(Publishable, Aliased, Themed):
     name = models.CharField(max_length=150, unique=True)
     slug = models.SlugField(max_length=150, unique=True)
     description = models.TextField(blank=True, help_text="Markdown.")
