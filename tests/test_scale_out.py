@@ -38,10 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/12")
 
-pytestmark = pytest.mark.skipif(
-    not DATABASE_URL.startswith("postgres"),
-    reason="scale-out needs a database that several servers share: set DATABASE_URL to "
-    "PostgreSQL (SQLite is one file on one machine)",
+NOT_POSTGRES = (
+    "scale-out needs a database that several servers share: set DATABASE_URL to "
+    "PostgreSQL (SQLite is one file on one machine)"
 )
 
 EXERCISE_CODE = """
@@ -80,6 +79,8 @@ def manage(env, *args):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
+    if not DATABASE_URL.startswith("postgres"):
+        pytest.skip(NOT_POSTGRES)
     redis_or_skip().flushdb()
     parts = urllib.parse.urlsplit(DATABASE_URL)
     name = parts.path.lstrip("/") + "_scale_out"
@@ -244,6 +245,8 @@ def timed_get(port, path, timeout):
         connection.close()
 
 
+# The server block of docs/deployment.md, over plain HTTP on a loopback port, with
+# every file nginx writes in a folder of the test's own.
 NGINX_CONF = """\
 worker_processes 1;
 pid {dir}/nginx.pid;
@@ -271,7 +274,7 @@ http {{
         client_header_buffer_size 1k;
         large_client_header_buffers 4 8k;
         client_body_buffer_size 128k;
-        client_max_body_size 20m;
+        client_max_body_size 3m;
 
         location / {{
             proxy_pass http://sco_app;
@@ -344,3 +347,13 @@ def test_nginx_in_front_answers_while_slow_clients_hold_connections(site, nginx)
         status, seconds = timed_get(nginx, "/about/", 3)
     assert status == 200
     assert seconds < 1.0
+
+
+def test_the_deployment_guide_shows_the_nginx_settings_tested_here():
+    guide = (ROOT / "docs" / "deployment.md").read_text()
+    block = NGINX_CONF[NGINX_CONF.index("# Slow or idle") : NGINX_CONF.index("}}\n    }}\n}}")]
+    directives = [line.strip() for line in block.splitlines() if line.strip()]
+    assert len(directives) > 20
+    guide_lines = {line.strip().split("  #")[0].strip() for line in guide.splitlines()}
+    missing = [d for d in directives if d.replace("{{", "{").replace("}}", "}") not in guide_lines]
+    assert missing == []
