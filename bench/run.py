@@ -124,7 +124,8 @@ def pg_admin(url, statement):
     parts = urllib.parse.urlsplit(url)
     admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as connection:
-        return connection.execute(statement).fetchall() if statement.startswith("SELECT") else None
+        cursor = connection.execute(statement)
+        return cursor.fetchall() if statement.startswith("SELECT") else None
 
 
 def manage(env, *args, capture=False):
