@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV := DJANGO_DEBUG=1
 
-.PHONY: run serve test install install-dev migrate content lint format clean
+.PHONY: run serve test bench install install-dev migrate content lint format clean
 
 run: install migrate content
 	$(DEV) $(BIN)/python manage.py runserver 127.0.0.1:8000
@@ -25,6 +25,13 @@ serve: install
 
 test: install-dev
 	$(BIN)/python -m pytest
+
+# The benchmark (docs/performance.md): wrk from Debian's packages, then bench/run.py.
+# BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--sizes 1000 --duration 5".
+bench: install-dev
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y wrk; } || \
+		{ echo "bench: wrk is missing; install it with: sudo apt-get install -y wrk"; exit 1; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: install-dev
 	$(BIN)/python -m ruff check .
