@@ -82,7 +82,7 @@ class PostgreSQLOnly(migrations.RunSQL):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('topics', '0008_contentversion_changed_at'),
+        ('topics', '0009_indexes'),
     ]
 
     operations = [
