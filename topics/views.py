@@ -10,7 +10,6 @@ format (topics/downloads.py).
 import datetime
 from dataclasses import dataclass
 from itertools import groupby
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import admin
