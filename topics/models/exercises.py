@@ -147,6 +147,9 @@ class Exercise(Publishable, Themed):
             models.Index(fields=["status", "name"], name="exercise_status_name_idx"),
             models.Index(fields=["status", "published_at"], name="exercise_published_idx"),
             models.Index(fields=["series", "start_date"], name="exercise_series_start_idx"),
+            models.Index(
+                fields=["series", "status", "published_at"], name="exercise_series_published_idx"
+            ),
             models.Index(fields=["kind", "start_date"], name="exercise_kind_start_idx"),
             models.Index(fields=["framework", "start_date"], name="exercise_framework_start_idx"),
         ]
