@@ -31,7 +31,7 @@ BUDGETS = {
     "/exercises/": 5,
     "/exercises/?theme=synthetic-theme-1": 6,
     "/exercises/?country=XA&country=XB": 6,
-    "/exercises/?host=XC&kind=naval": 5,
+    "/exercises/?host=XC": 6,
     "/exercises/?series=synthetic-series-1": 6,
     "/exercises/?year_from=2010&year_to=2012&scope=sco": 5,
     "/exercises/?sort=name": 5,
