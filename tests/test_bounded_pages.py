@@ -6,7 +6,7 @@ import re
 from django.core.management import call_command
 
 from topics.downloads import DownloadMixin
-from topics.models import Country, Exercise, Policy
+from topics.models import Country, Exercise, Participation, Policy
 from topics.views import RELATED_LIMIT, TimelineView
 
 
@@ -37,7 +37,14 @@ def test_a_country_page_lists_its_latest_exercises_and_links_to_all(client, db):
     exercises = section(html, "exercises-heading")
     assert exercise_links(exercises) == [e.slug for e in newest[:RELATED_LIMIT]]
     assert f"Exercises ({total})" in exercises
-    assert f'<a href="/exercises/?country=XA">All {total} exercises →</a>' in exercises
+    roles = Participation.objects.filter(country__iso_code="XA")
+    taking_part = roles.filter(role__in=["host", "participant"]).count()
+    assert 0 < taking_part < total == roles.count()
+    link = f'<a href="/exercises/?country=XA">All {taking_part} exercises as host or participant'
+    assert link in exercises
+    # The list it links to finds exactly as many.
+    listed = text(client.get("/exercises/?country=XA"))
+    assert f'<p class="result-count" role="status"><strong>{taking_part}</strong>' in listed
     parties = Policy.objects.published().filter(party_links__country__iso_code="XA")
     documents = section(html, "policies-heading")
     assert len(re.findall(r'href="/policies/synthetic-policy-', documents)) == RELATED_LIMIT

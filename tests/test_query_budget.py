@@ -41,7 +41,7 @@ BUDGETS = {
     "/policies/?party=XA&sort=name": 4,
     "/policies/synthetic-policy-000001/": 12,
     "/countries/": 3,
-    "/countries/synthetic-country-xa/": 12,
+    "/countries/synthetic-country-xa/": 13,
     "/themes/": 2,
     "/themes/synthetic-theme-1/": 13,
     "/series/": 2,
