@@ -85,16 +85,30 @@ class Related:
     records: list
     total: int
     all_url: str = ""
+    # How many the list at `all_url` has, when it finds fewer than `total`.
+    all_total: int | None = None
 
     @classmethod
-    def of(cls, queryset, all_url="", limit=RELATED_LIMIT):
+    def of(cls, queryset, all_url="", limit=RELATED_LIMIT, listed=None):
+        """The first `limit` of `queryset`; `listed`, what the list at `all_url` finds, if
+        not all of them (it is then counted too)."""
         # Counted even when fewer than the limit are shown: a page runs the same
         # queries whatever the number of records.
-        return cls(records=list(queryset[:limit]), total=queryset.count(), all_url=all_url)
+        return cls(
+            records=list(queryset[:limit]),
+            total=queryset.count(),
+            all_url=all_url,
+            all_total=listed.count() if listed is not None else None,
+        )
 
     @property
     def more(self):
         return self.total > len(self.records)
+
+    @property
+    def listed(self):
+        """How many the list at `all_url` shows."""
+        return self.total if self.all_total is None else self.all_total
 
     def __iter__(self):
         return iter(self.records)
@@ -281,11 +295,12 @@ class CountryDetailView(RecordDetailView):
     def get_context_data(self, **kwargs):
         country = self.object
         return super().get_context_data(
-            # Hosts and participants are what the list's "taking part" filter finds;
-            # observers are listed too, and counted with them.
+            # Observers are listed too; the list's "taking part" filter finds hosts
+            # and participants, so its link says how many of those there are.
             participations=Related.of(
                 Exercise.objects.published().with_country(country),
                 list_url("topics:exercise-list", country=country.iso_code),
+                listed=Exercise.objects.published().with_country(country, taking_part=True),
             ),
             policies=Related.of(
                 Policy.objects.published().with_party(country),

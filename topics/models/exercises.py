@@ -43,17 +43,18 @@ class ExerciseQuerySet(ThemedQuerySet):
         """Prefetch what a download row has beyond a card: domains, themes, sources."""
         return self.with_citations().with_published_themes().prefetch_related("domains")
 
-    def with_country(self, country):
+    def with_country(self, country, taking_part=False):
         """Return the exercises `country` took part in, newest first, each with its `role`.
 
-        Read from the exercises' side, by date, so the database walks the date index
-        and stops at the page's last row instead of sorting all of a country's.
+        With `taking_part`, only as host or participant (as the list's filter), not as
+        an observer. Read from the exercises' side, by date, so the database walks the
+        date index and stops at the page's last row instead of sorting all of a country's.
         """
-        return (
-            self.filter(participations__country=country)
-            .annotate(role=F("participations__role"))
-            .order_by("-start_date", "name")
-        )
+        exercises = self.filter(participations__country=country)
+        if taking_part:
+            roles = [Participation.Role.HOST, Participation.Role.PARTICIPANT]
+            exercises = self.filter(participations__country=country, participations__role__in=roles)
+        return exercises.annotate(role=F("participations__role")).order_by("-start_date", "name")
 
     def editions_of(self, series):
         return self.filter(series=series).order_by("start_date")
@@ -151,6 +152,9 @@ class Exercise(Publishable, Aliased, Themed):
             models.Index(fields=["status", "name"], name="exercise_status_name_idx"),
             models.Index(fields=["status", "published_at"], name="exercise_published_idx"),
             models.Index(fields=["series", "start_date"], name="exercise_series_start_idx"),
+            models.Index(
+                fields=["series", "status", "published_at"], name="exercise_series_published_idx"
+            ),
             models.Index(fields=["kind", "start_date"], name="exercise_kind_start_idx"),
             models.Index(fields=["framework", "start_date"], name="exercise_framework_start_idx"),
         ]
