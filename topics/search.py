@@ -120,15 +120,31 @@ def fold(value):
     return value.casefold() if isinstance(value, str) else value
 
 
+# The language tags of aliases ("ru: "), left out of the searched text.
+ALIAS_TAGS = re.compile(r"^[A-Za-z-]+:\s*", re.M)
+
+
+def fold_aliases(value):
+    return ALIAS_TAGS.sub("", value).casefold() if isinstance(value, str) else value
+
+
 def register_sqlite_functions(sender, connection, **kwargs):
-    """Give each SQLite connection `sco_fold()`: Python's casefold (SQLite's is ASCII-only)."""
+    """Give each SQLite connection `sco_fold()`, Python's casefold (SQLite's lower() is
+    ASCII-only), and `sco_fold_aliases()`, the same without the aliases' language tags."""
     if connection.vendor == "sqlite":
         connection.connection.create_function("sco_fold", 1, fold, deterministic=True)
+        connection.connection.create_function(
+            "sco_fold_aliases", 1, fold_aliases, deterministic=True
+        )
 
 
 class Fold(Func):
     function = "sco_fold"
     output_field = TextField()
+
+
+class FoldAliases(Fold):
+    function = "sco_fold_aliases"
 
 
 # Matching and ranking ----------------------------------------------------------------
@@ -143,7 +159,8 @@ def contains_every_word(model, text):
             if is_postgresql():
                 any_field |= Q(**{f"{field}__icontains": word})
             else:
-                any_field |= Q(Contains(Fold(F(field)), fold(word)))
+                folded = FoldAliases(F(field)) if field == "aliases" else Fold(F(field))
+                any_field |= Q(Contains(folded, fold(word)))
         condition &= any_field
     return condition
 
