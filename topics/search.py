@@ -47,9 +47,14 @@ from django.db.models import (
 )
 from django.db.models.expressions import Col
 from django.db.models.functions import Cast, Concat, Greatest
-from django.db.models.lookups import Contains
+from django.db.models.lookups import Contains, IContains
 
 MAX_QUERY_LENGTH = 200
+# ts_rank's normalization 32, rank / (rank + 1): a long text mentioning the word
+# often ranks higher but not without bound; it keeps ts_rank within 0..1 against the
+# trigram terms (1, dividing by the text's length, sank the RATS bodies below
+# their meetings).
+NORMALIZATION = 32
 # Above this, a name counts as a near spelling of the query (pg_trgm's word
 # similarity: "Peace Misson" against "Peace Mission 2007" is 0.85, "ia" against
 # "Russia" 0.25). It is pg_trgm's default for the `%>` operator, which the GIN
@@ -157,7 +162,7 @@ def contains_every_word(model, text):
         any_field = Q()
         for _, field in weighted_fields(model):
             if is_postgresql():
-                any_field |= Q(**{f"{field}__icontains": word})
+                any_field |= Q(IContains(searched_text(field), word))
             else:
                 folded = FoldAliases(F(field)) if field == "aliases" else Fold(F(field))
                 any_field |= Q(Contains(folded, fold(word)))
@@ -166,13 +171,28 @@ def contains_every_word(model, text):
 
 
 def near_spelling(model, text):
+    """Q: a name is a near spelling of `text` (pg_trgm's `%>`, answered by the GIN indexes)."""
     from django.contrib.postgres.lookups import TrigramWordSimilar
 
     text = " ".join(words(text))
     condition = Q()
-    for field in (*title_fields(model), *(["aliases"] if has_aliases(model) else [])):
+    for field in title_fields(model):
         condition |= Q(TrigramWordSimilar(F(field), Value(text)))
     return condition
+
+
+def searched_text(field):
+    """PostgreSQL: the field's text as searched (aliases without their language tags)."""
+    if field != "aliases":
+        return F(field)
+    return Func(
+        F(field),
+        Value(r"^[A-Za-z-]+:\s*"),
+        Value(""),
+        Value("gn"),
+        function="regexp_replace",
+        output_field=TextField(),
+    )
 
 
 def has_aliases(model):
@@ -210,10 +230,10 @@ def score(model, text):
         # nearest stretch of words (a near spelling within a longer name).
         whole = Greatest(*(TrigramSimilarity(F(f), joined) for f in names), Value(0.0))
         near = (*names, "aliases") if has_aliases(model) else names
-        part = Greatest(*(TrigramWordSimilarity(joined, F(f)) for f in near), Value(0.0))
-        # Normalization 1: rank / (1 + log(length)), so a long text mentioning the
-        # word often does not outrank a record named by it.
-        rank = SearchRank(StoredVector(), search_query(text), normalization=1)
+        part = Greatest(
+            *(TrigramWordSimilarity(joined, searched_text(f)) for f in near), Value(0.0)
+        )
+        rank = SearchRank(StoredVector(), search_query(text), normalization=NORMALIZATION)
         return (
             Cast(rank, FloatField())
             + Cast(whole, FloatField()) * NAME_WEIGHT
