@@ -55,11 +55,12 @@ MAX_QUERY_LENGTH = 200
 # trigram terms (1, dividing by the text's length, sank the RATS bodies below
 # their meetings).
 NORMALIZATION = 32
-# Above this, a name counts as a near spelling of the query (pg_trgm's word
-# similarity: "Peace Misson" against "Peace Mission 2007" is 0.85, "ia" against
-# "Russia" 0.25). It is pg_trgm's default for the `%>` operator, which the GIN
-# trigram indexes answer.
-TRIGRAM_THRESHOLD = 0.6
+# A word of the query counts as found in a name when pg_trgm's word similarity
+# is above NEAR_THRESHOLD: "misson" against "Peace Mission 2007" is 0.57, "2021"
+# against "Peace Mission 2018" 0.4, "joint" against "Peace Mission" 0.1 (pg_trgm's
+# own default for `%>`, 0.6, misses "misson"). Shorter words must be contained.
+NEAR_THRESHOLD = 0.5
+NEAR_MIN_LENGTH = 4
 # In the blended score, against ts_rank (about 0.6 for a word in a name, less for
 # one in a long text): the trigram similarity of a name to the whole query, and
 # the word similarity of its nearest part (a near spelling).
@@ -155,8 +156,14 @@ class FoldAliases(Fold):
 # Matching and ranking ----------------------------------------------------------------
 
 
-def contains_every_word(model, text):
-    """Q: every word of `text` is contained in one of the model's fields (any case)."""
+def contains_every_word(model, text, near=False):
+    """Q: every word of `text` is contained in one of the model's fields (any case).
+
+    With `near` (PostgreSQL), a word of at least NEAR_MIN_LENGTH letters may instead
+    be a near spelling of a word of a name ("misson" of "Mission", pg_trgm's word
+    similarity): "Peace Misson" finds Peace Mission 2007, while "peace mission 2021"
+    still finds only the 2021 edition.
+    """
     condition = Q()
     for word in words(text):
         any_field = Q()
@@ -166,18 +173,21 @@ def contains_every_word(model, text):
             else:
                 folded = FoldAliases(F(field)) if field == "aliases" else Fold(F(field))
                 any_field |= Q(Contains(folded, fold(word)))
+        if near and len(word) >= NEAR_MIN_LENGTH:
+            any_field |= near_spelling(model, word)
         condition &= any_field
     return condition
 
 
-def near_spelling(model, text):
-    """Q: a name is a near spelling of `text` (pg_trgm's `%>`, answered by the GIN indexes)."""
-    from django.contrib.postgres.lookups import TrigramWordSimilar
+def near_spelling(model, word):
+    """Q: a name holds a near spelling of `word` (PostgreSQL)."""
+    from django.contrib.postgres.search import TrigramWordSimilarity
+    from django.db.models.lookups import GreaterThan
 
-    text = " ".join(words(text))
     condition = Q()
     for field in title_fields(model):
-        condition |= Q(TrigramWordSimilar(F(field), Value(text)))
+        similarity = TrigramWordSimilarity(Value(word), F(field))
+        condition |= Q(GreaterThan(similarity, NEAR_THRESHOLD))
     return condition
 
 
@@ -207,10 +217,8 @@ def matching(model, text):
         return contains_every_word(model, text)
     from django.contrib.postgres.search import SearchVectorExact
 
-    return (
-        Q(SearchVectorExact(StoredVector(), search_query(text)))
-        | near_spelling(model, text)
-        | contains_every_word(model, text)
+    return Q(SearchVectorExact(StoredVector(), search_query(text))) | contains_every_word(
+        model, text, near=True
     )
 
 
