@@ -47,14 +47,20 @@ from django.db.models import (
 )
 from django.db.models.expressions import Col
 from django.db.models.functions import Cast, Concat, Greatest
-from django.db.models.lookups import Contains
+from django.db.models.lookups import Contains, IContains
 
 MAX_QUERY_LENGTH = 200
-# Above this, a name counts as a near spelling of the query (pg_trgm's word
-# similarity: "Peace Misson" against "Peace Mission 2007" is 0.85, "ia" against
-# "Russia" 0.25). It is pg_trgm's default for the `%>` operator, which the GIN
-# trigram indexes answer.
-TRIGRAM_THRESHOLD = 0.6
+# ts_rank's normalization 32, rank / (rank + 1): a long text mentioning the word
+# often ranks higher but not without bound; it keeps ts_rank within 0..1 against the
+# trigram terms (1, dividing by the text's length, sank the RATS bodies below
+# their meetings).
+NORMALIZATION = 32
+# A word of the query counts as found in a name when pg_trgm's word similarity
+# is above NEAR_THRESHOLD: "misson" against "Peace Mission 2007" is 0.57, "2021"
+# against "Peace Mission 2018" 0.4, "joint" against "Peace Mission" 0.1 (pg_trgm's
+# own default for `%>`, 0.6, misses "misson"). Shorter words must be contained.
+NEAR_THRESHOLD = 0.5
+NEAR_MIN_LENGTH = 4
 # In the blended score, against ts_rank (about 0.6 for a word in a name, less for
 # one in a long text): the trigram similarity of a name to the whole query, and
 # the word similarity of its nearest part (a near spelling).
@@ -120,10 +126,22 @@ def fold(value):
     return value.casefold() if isinstance(value, str) else value
 
 
+# The language tags of aliases ("ru: "), left out of the searched text.
+ALIAS_TAGS = re.compile(r"^[A-Za-z-]+:\s*", re.M)
+
+
+def fold_aliases(value):
+    return ALIAS_TAGS.sub("", value).casefold() if isinstance(value, str) else value
+
+
 def register_sqlite_functions(sender, connection, **kwargs):
-    """Give each SQLite connection `sco_fold()`: Python's casefold (SQLite's is ASCII-only)."""
+    """Give each SQLite connection `sco_fold()`, Python's casefold (SQLite's lower() is
+    ASCII-only), and `sco_fold_aliases()`, the same without the aliases' language tags."""
     if connection.vendor == "sqlite":
         connection.connection.create_function("sco_fold", 1, fold, deterministic=True)
+        connection.connection.create_function(
+            "sco_fold_aliases", 1, fold_aliases, deterministic=True
+        )
 
 
 class Fold(Func):
@@ -131,31 +149,60 @@ class Fold(Func):
     output_field = TextField()
 
 
+class FoldAliases(Fold):
+    function = "sco_fold_aliases"
+
+
 # Matching and ranking ----------------------------------------------------------------
 
 
-def contains_every_word(model, text):
-    """Q: every word of `text` is contained in one of the model's fields (any case)."""
+def contains_every_word(model, text, near=False):
+    """Q: every word of `text` is contained in one of the model's fields (any case).
+
+    With `near` (PostgreSQL), a word of at least NEAR_MIN_LENGTH letters may instead
+    be a near spelling of a word of a name ("misson" of "Mission", pg_trgm's word
+    similarity): "Peace Misson" finds Peace Mission 2007, while "peace mission 2021"
+    still finds only the 2021 edition.
+    """
     condition = Q()
     for word in words(text):
         any_field = Q()
         for _, field in weighted_fields(model):
             if is_postgresql():
-                any_field |= Q(**{f"{field}__icontains": word})
+                any_field |= Q(IContains(searched_text(field), word))
             else:
-                any_field |= Q(Contains(Fold(F(field)), fold(word)))
+                folded = FoldAliases(F(field)) if field == "aliases" else Fold(F(field))
+                any_field |= Q(Contains(folded, fold(word)))
+        if near and len(word) >= NEAR_MIN_LENGTH:
+            any_field |= near_spelling(model, word)
         condition &= any_field
     return condition
 
 
-def near_spelling(model, text):
-    from django.contrib.postgres.lookups import TrigramWordSimilar
+def near_spelling(model, word):
+    """Q: a name holds a near spelling of `word` (PostgreSQL)."""
+    from django.contrib.postgres.search import TrigramWordSimilarity
+    from django.db.models.lookups import GreaterThan
 
-    text = " ".join(words(text))
     condition = Q()
-    for field in (*title_fields(model), *(["aliases"] if has_aliases(model) else [])):
-        condition |= Q(TrigramWordSimilar(F(field), Value(text)))
+    for field in title_fields(model):
+        similarity = TrigramWordSimilarity(Value(word), F(field))
+        condition |= Q(GreaterThan(similarity, NEAR_THRESHOLD))
     return condition
+
+
+def searched_text(field):
+    """PostgreSQL: the field's text as searched (aliases without their language tags)."""
+    if field != "aliases":
+        return F(field)
+    return Func(
+        F(field),
+        Value(r"^[A-Za-z-]+:\s*"),
+        Value(""),
+        Value("gn"),
+        function="regexp_replace",
+        output_field=TextField(),
+    )
 
 
 def has_aliases(model):
@@ -170,10 +217,8 @@ def matching(model, text):
         return contains_every_word(model, text)
     from django.contrib.postgres.search import SearchVectorExact
 
-    return (
-        Q(SearchVectorExact(StoredVector(), search_query(text)))
-        | near_spelling(model, text)
-        | contains_every_word(model, text)
+    return Q(SearchVectorExact(StoredVector(), search_query(text))) | contains_every_word(
+        model, text, near=True
     )
 
 
@@ -193,10 +238,10 @@ def score(model, text):
         # nearest stretch of words (a near spelling within a longer name).
         whole = Greatest(*(TrigramSimilarity(F(f), joined) for f in names), Value(0.0))
         near = (*names, "aliases") if has_aliases(model) else names
-        part = Greatest(*(TrigramWordSimilarity(joined, F(f)) for f in near), Value(0.0))
-        # Normalization 1: rank / (1 + log(length)), so a long text mentioning the
-        # word often does not outrank a record named by it.
-        rank = SearchRank(StoredVector(), search_query(text), normalization=1)
+        part = Greatest(
+            *(TrigramWordSimilarity(joined, searched_text(f)) for f in near), Value(0.0)
+        )
+        rank = SearchRank(StoredVector(), search_query(text), normalization=NORMALIZATION)
         return (
             Cast(rank, FloatField())
             + Cast(whole, FloatField()) * NAME_WEIGHT

@@ -7,7 +7,7 @@ from django.db import migrations, models
 # PostgreSQL only (topics/search.py, docs/architecture.md "Search"): each table gets a
 # `search_vector` tsvector column kept by a trigger from its fields, by weight (the
 # same as the QuerySets' `search_weights`: a test keeps them in step), a GIN index on
-# it, and GIN trigram indexes on the names and aliases for near spellings. A trigger
+# it, and GIN trigram indexes on the names for near spellings. A trigger
 # rather than a GENERATED column, so a later AlterField of one of these columns
 # still works (PostgreSQL refuses to change the type of a column a generated one
 # uses). Not model fields: SQLite has no such type, and no page reads the vector.
@@ -42,7 +42,7 @@ def vector_sql(weights, row="NEW."):
 def forwards_sql(table, weights):
     fields = [field for names in weights.values() for field in names]
     names = ["title", "name", "short_name"]
-    trigram = [f for f in fields if f in names or f == "aliases"]
+    trigram = [f for f in fields if f in names]
     return [
         f"ALTER TABLE {table} ADD COLUMN search_vector tsvector",
         f"""CREATE FUNCTION {table}_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
