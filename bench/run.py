@@ -277,6 +277,9 @@ def wrk(port, path, duration, connections):
             data = json.loads(line.removeprefix("BENCH_JSON "))
             seconds = data["duration_us"] / 1e6
             errors = sum(data[k] for k in ("connect", "read", "write", "status", "timeout"))
+            if data["requests"] == 0:
+                # Not one answer within the duration: every connection timed out.
+                errors = max(errors, connections)
             return {
                 "rps": data["requests"] / seconds if seconds else 0.0,
                 "p50_ms": data["p50_us"] / 1000,
@@ -363,9 +366,11 @@ def table(rows):
     for row in rows:
         for mode in ("cached", "uncached"):
             m = row[mode]
+            # No latency to show when not one request was answered in the duration.
+            p50, p99 = (f"{m[k]:.1f}" if m["requests"] else "–" for k in ("p50_ms", "p99_ms"))
             lines.append(
                 f"| {row['size']:,} | {row['page']} | {mode} | {row['bytes']:,} "
-                f"| {m['rps']:.1f} | {m['p50_ms']:.1f} | {m['p99_ms']:.1f} | {m['errors']} "
+                f"| {m['rps']:.1f} | {p50} | {p99} | {m['errors']} "
                 f"| {row['bare']['rps']:.0f} | {m['x_bare']:.4f} "
                 f"| {row['django']['rps']:.0f} | {m['x_django']:.4f} |"
             )
