@@ -272,6 +272,21 @@ def test_the_query_count_does_not_grow_with_the_results(client):
     assert big <= 8
 
 
+def test_editors_see_edit_and_search_aliases_in_the_admin(admin_client):
+    series = SeriesFactory(
+        name="Peace Mission (admin)", aliases="ru: Мирная миссия\nzh-Hans: 和平使命"
+    )
+    SeriesFactory(name="Joint Sea (admin)")
+    form = admin_client.get(f"/admin/topics/exerciseseries/{series.pk}/change/")
+    assert form.status_code == 200
+    assert re.search(
+        r'<textarea name="aliases"[^>]*>\s*ru: Мирная миссия\nzh-Hans: 和平使命</textarea>',
+        form.content.decode(),
+    )
+    listing = admin_client.get("/admin/topics/exerciseseries/", {"q": "和平使命"})
+    assert [str(s) for s in listing.context["cl"].result_list] == ["Peace Mission (admin)"]
+
+
 # PostgreSQL: the stored vector, near spellings, headlines ----------------------------
 
 
@@ -364,16 +379,3 @@ def test_the_search_page_with_the_bundled_content(client, bundled_content):
     assert '<span lang="ru">Мирная миссия</span>' in page
     page = text(client.get("/countries/china/"))
     assert '<span lang="ru">Китай</span>; <span lang="zh-Hans">中国</span>' in page
-
-
-def test_editors_see_edit_and_search_aliases_in_the_admin(admin_client):
-    series = SeriesFactory(name="Peace Mission", aliases="ru: Мирная миссия\nzh-Hans: 和平使命")
-    SeriesFactory(name="Joint Sea")
-    form = admin_client.get(f"/admin/topics/exerciseseries/{series.pk}/change/")
-    assert form.status_code == 200
-    assert re.search(
-        r'<textarea name="aliases"[^>]*>\s*ru: Мирная миссия\nzh-Hans: 和平使命</textarea>',
-        form.content.decode(),
-    )
-    listing = admin_client.get("/admin/topics/exerciseseries/", {"q": "和平使命"})
-    assert [str(s) for s in listing.context["cl"].result_list] == ["Peace Mission"]
