@@ -351,12 +351,19 @@ def first(query, count=1):
 
 
 @postgresql_only
-def test_rats_gives_the_rats_bodies_and_article_first(bundled_content):
+def test_rats_gives_the_rats_article_first_then_its_bodies(bundled_content):
     top = first("RATS", 5)
-    assert top[0] == ("body", "RATS Council")
-    article = ("topic", "Counterterrorism and the Regional Anti-Terrorist Structure (RATS)")
+    assert top[0] == ("topic", "Counterterrorism and the Regional Anti-Terrorist Structure (RATS)")
+    assert top[1] == ("body", "RATS Council")
     assert ("body", "RATS Executive Committee") in top
-    assert article in first("RATS", 20)  # on the first page
+
+
+def test_an_article_whose_title_holds_the_words_comes_before_records_named_by_them():
+    Body.objects.create(
+        name="Zqxv Council", short_name="Zqxv Council", slug="zqxv", status="published"
+    )
+    TopicFactory(title="Zqxv structure and security cooperation", body="About Zqxv.")
+    assert [r.kind for r in SiteSearch("zqxv")[0:2]] == ["topic", "body"]
 
 
 @postgresql_only
@@ -379,3 +386,21 @@ def test_the_search_page_with_the_bundled_content(client, bundled_content):
     assert '<span lang="ru">Мирная миссия</span>' in page
     page = text(client.get("/countries/china/"))
     assert '<span lang="ru">Китай</span>; <span lang="zh-Hans">中国</span>' in page
+
+
+@postgresql_only
+@pytest.mark.parametrize("query", ["peace", "Peace Misson", "ia", "Мирная миссия"])
+def test_every_kind_is_matched_from_its_indexes_never_by_reading_the_table(query):
+    """With sequential scans priced out, PostgreSQL still finds the matches through
+    the GIN indexes alone: no part of the match reads every row (at 100,000
+    exercises a scan took 0.4 s, the indexes 0.1 ms)."""
+    from topics.search import sections
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for _, _, model in sections():
+            sql, params = model.objects.search(query).order_by().query.sql_with_params()
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "Seq Scan" not in plan, plan
+            assert f"Bitmap Index Scan on {model._meta.db_table}_search_" in plan, plan

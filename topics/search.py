@@ -5,16 +5,21 @@ Each model's QuerySet declares the text it is searched by, by weight
 "C" the long texts). docs/architecture.md ("Search") explains the choices.
 
 PostgreSQL: migration 0010 adds to each table a `search_vector` tsvector column
-GENERATED from those fields (so every write, bulk ones included, keeps it right)
-with a GIN index, and GIN trigram indexes on the names. A record matches when
+and a `search_names` text column, kept from those fields by a trigger (so every
+write, bulk ones included, keeps them right), each with a GIN index. A record
+matches when
 
 - its vector matches the query (`websearch_to_tsquery`, in the 'simple'
   configuration, which keeps Russian and Chinese names as written, or in
   'english', which stems "missions" to "mission"), or
-- a name is a near spelling of the query (pg_trgm word similarity, "Peace
-  Misson"), or
-- every word of the query is contained in its text (as on SQLite: "ia" finds
-  Russia), so PostgreSQL finds at least what SQLite finds.
+- every word of the query is in its names or aliases (the `search_names`
+  column), typed in part ("ia" finds Russia) or spelt nearly (pg_trgm word
+  similarity: "Peace Misson").
+
+Both are answered from GIN indexes (the vector's, and the names' trigram index),
+so a search reads only the records it finds, at any size. A plain word is found
+on both databases; on PostgreSQL a word stemmed ("missions") or near, on SQLite a
+word contained in a long text ("keeping" in peacekeeping) too.
 
 It is ranked by `ts_rank` blended with the names' trigram similarity, and its
 snippet is `ts_headline` with the matched words in <mark>.
@@ -40,6 +45,7 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
+    Lookup,
     Q,
     TextField,
     Value,
@@ -47,7 +53,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import Col
 from django.db.models.functions import Cast, Concat, Greatest
-from django.db.models.lookups import Contains, IContains
+from django.db.models.lookups import Contains
 
 MAX_QUERY_LENGTH = 200
 # ts_rank's normalization 32, rank / (rank + 1): a long text mentioning the word
@@ -56,10 +62,10 @@ MAX_QUERY_LENGTH = 200
 # their meetings).
 NORMALIZATION = 32
 # A word of the query counts as found in a name when pg_trgm's word similarity
-# is above NEAR_THRESHOLD: "misson" against "Peace Mission 2007" is 0.57, "2021"
-# against "Peace Mission 2018" 0.4, "joint" against "Peace Mission" 0.1 (pg_trgm's
-# own default for `%>`, 0.6, misses "misson"). Shorter words must be contained.
-NEAR_THRESHOLD = 0.5
+# is above pg_trgm.word_similarity_threshold, which the settings set to 0.5 for
+# every connection: "misson" against "Peace Mission 2007" is 0.57, "2021" against
+# "Peace Mission 2018" 0.4, "joint" against "Peace Mission" 0.1 (pg_trgm's own
+# default, 0.6, misses "misson"). Shorter words must be contained.
 NEAR_MIN_LENGTH = 4
 # In the blended score, against ts_rank (about 0.6 for a word in a name, less for
 # one in a long text): the trigram similarity of a name to the whole query, and
@@ -91,23 +97,48 @@ def title_fields(model):
     return model.objects.none().search_weights["A"]
 
 
-# PostgreSQL: the stored vector (migration 0010) and the query -------------------------
+# PostgreSQL: the stored columns (migration 0010) and the query ---------------------
 
 
-class StoredVector(Expression):
-    """The `search_vector` column of the query's own table (PostgreSQL only)."""
+class StoredColumn(Expression):
+    """A column of the query's own table that is not a model field (PostgreSQL only):
+    `search_vector`, or `search_names` (the names and aliases as one text)."""
 
-    def __init__(self):
-        from django.contrib.postgres.search import SearchVectorField
-
-        super().__init__(output_field=SearchVectorField())
+    def __init__(self, column, output_field):
+        self.column = column
+        super().__init__(output_field=output_field)
 
     def resolve_expression(self, query=None, *args, **kwargs):
         target = self.output_field.clone()
-        target.column = target.name = "search_vector"
+        target.column = target.name = self.column
         target.model = query.model
         # A Col, so the alias follows the table when the query becomes a subquery.
         return Col(query.get_initial_alias(), target, output_field=target)
+
+
+def StoredVector():  # noqa: N802 - reads as the expression it makes
+    from django.contrib.postgres.search import SearchVectorField
+
+    return StoredColumn("search_vector", SearchVectorField())
+
+
+def StoredNames():  # noqa: N802
+    return StoredColumn("search_names", TextField())
+
+
+class ILikeContains(Lookup):
+    """`text ILIKE '%word%'`, which the column's trigram index serves (PostgreSQL).
+
+    Django's own icontains compares UPPER(text), which no index of the column serves.
+    """
+
+    lookup_name = "ilike_contains"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = compiler.compile(self.lhs)
+        pattern = f"%{connection.ops.prep_for_like_query(self.rhs)}%"
+        return f"{lhs} ILIKE %s", (*lhs_params, pattern)
 
 
 def search_query(text):
@@ -156,57 +187,35 @@ class FoldAliases(Fold):
 # Matching and ranking ----------------------------------------------------------------
 
 
-def contains_every_word(model, text, near=False):
-    """Q: every word of `text` is contained in one of the model's fields (any case).
-
-    With `near` (PostgreSQL), a word of at least NEAR_MIN_LENGTH letters may instead
-    be a near spelling of a word of a name ("misson" of "Mission", pg_trgm's word
-    similarity): "Peace Misson" finds Peace Mission 2007, while "peace mission 2021"
-    still finds only the 2021 edition.
-    """
+def contains_every_word(model, text):
+    """Q: every word of `text` is contained in one of the model's fields (any case); SQLite."""
     condition = Q()
     for word in words(text):
         any_field = Q()
         for _, field in weighted_fields(model):
-            if is_postgresql():
-                any_field |= Q(IContains(searched_text(field), word))
-            else:
-                folded = FoldAliases(F(field)) if field == "aliases" else Fold(F(field))
-                any_field |= Q(Contains(folded, fold(word)))
-        if near and len(word) >= NEAR_MIN_LENGTH:
-            any_field |= near_spelling(model, word)
+            folded = FoldAliases(F(field)) if field == "aliases" else Fold(F(field))
+            any_field |= Q(Contains(folded, fold(word)))
         condition &= any_field
     return condition
 
 
-def near_spelling(model, word):
-    """Q: a name holds a near spelling of `word` (PostgreSQL)."""
-    from django.contrib.postgres.search import TrigramWordSimilarity
-    from django.db.models.lookups import GreaterThan
+def names_hold_every_word(text):
+    """Q: every word of `text` is in the record's names or aliases (PostgreSQL), typed in
+    part ("ia" of Russia) or, from NEAR_MIN_LENGTH letters, spelt nearly ("misson" of
+    Mission: pg_trgm's word similarity above pg_trgm.word_similarity_threshold, 0.5
+    on the site's connections). "Peace Misson" finds Peace Mission 2007,
+    while "peace mission 2021" still finds only the 2021 edition. The trigram index
+    of `search_names` serves both tests.
+    """
+    from django.contrib.postgres.lookups import TrigramWordSimilar
 
     condition = Q()
-    for field in title_fields(model):
-        similarity = TrigramWordSimilarity(Value(word), F(field))
-        condition |= Q(GreaterThan(similarity, NEAR_THRESHOLD))
+    for word in words(text):
+        found = Q(ILikeContains(StoredNames(), word))
+        if len(word) >= NEAR_MIN_LENGTH:
+            found |= Q(TrigramWordSimilar(StoredNames(), word))
+        condition &= found
     return condition
-
-
-def searched_text(field):
-    """PostgreSQL: the field's text as searched (aliases without their language tags)."""
-    if field != "aliases":
-        return F(field)
-    return Func(
-        F(field),
-        Value(r"^[A-Za-z-]+:\s*"),
-        Value(""),
-        Value("gn"),
-        function="regexp_replace",
-        output_field=TextField(),
-    )
-
-
-def has_aliases(model):
-    return any(field == "aliases" for _, field in weighted_fields(model))
 
 
 def matching(model, text):
@@ -217,9 +226,8 @@ def matching(model, text):
         return contains_every_word(model, text)
     from django.contrib.postgres.search import SearchVectorExact
 
-    return Q(SearchVectorExact(StoredVector(), search_query(text))) | contains_every_word(
-        model, text, near=True
-    )
+    # Both served by a GIN index, so the match is read from the indexes at any size.
+    return Q(SearchVectorExact(StoredVector(), search_query(text))) | names_hold_every_word(text)
 
 
 def score(model, text):
@@ -237,25 +245,44 @@ def score(model, text):
         # Council" than "RATS Council meeting, Tashkent 2019"), and how near its
         # nearest stretch of words (a near spelling within a longer name).
         whole = Greatest(*(TrigramSimilarity(F(f), joined) for f in names), Value(0.0))
-        near = (*names, "aliases") if has_aliases(model) else names
-        part = Greatest(
-            *(TrigramWordSimilarity(joined, searched_text(f)) for f in near), Value(0.0)
-        )
+        part = TrigramWordSimilarity(joined, StoredNames())
         rank = SearchRank(StoredVector(), search_query(text), normalization=NORMALIZATION)
+        prior = title_prior(model)
         return (
             Cast(rank, FloatField())
             + Cast(whole, FloatField()) * NAME_WEIGHT
             + Cast(part, FloatField()) * NEAR_WEIGHT
             + Value(CONTAINS_SCORE)
+            + (title_holds_every_word(model, text, prior) if prior else Value(0.0))
         )
-    # SQLite: 2 when a name holds every word, else 1.
+    # SQLite: 2 when a name holds every word (3 for a kind with a title prior), else 1.
+    named = 3 if title_prior(model) else 2
+    return title_holds_every_word(model, text, named, otherwise=1)
+
+
+def title_prior(model):
+    """What a record of this kind gains when its title holds every word of the query.
+
+    Articles (`Topic`) are the site's overviews: "RATS" should lead to the article
+    on the Regional Anti-Terrorist Structure (RATS) before the RATS Council, its
+    agreements and meetings, which the article introduces and links.
+    """
+    return getattr(model.objects.none(), "search_title_prior", 0)
+
+
+def title_holds_every_word(model, text, then, otherwise=0.0):
+    """`then` when a title field holds every word of `text` (any case), else `otherwise`."""
     in_title = Q()
     for word in words(text):
         any_title = Q()
         for field in title_fields(model):
-            any_title |= Q(Contains(Fold(F(field)), fold(word)))
+            if is_postgresql():
+                any_title |= Q(ILikeContains(F(field), word))
+            else:
+                any_title |= Q(Contains(Fold(F(field)), fold(word)))
         in_title &= any_title
-    return Case(When(in_title, then=Value(2)), default=Value(1), output_field=IntegerField())
+    output = FloatField() if isinstance(then, float) else IntegerField()
+    return Case(When(in_title, then=Value(then)), default=Value(otherwise), output_field=output)
 
 
 def label(model):

@@ -119,6 +119,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Search (topics/search.py): a word of a name counts as spelt nearly from this word
+    # similarity on ("misson" of "Peace Mission" is 0.57; pg_trgm's default is 0.6),
+    # so the names' trigram index can answer the `%>` test at any size.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", "-c pg_trgm.word_similarity_threshold=0.5"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

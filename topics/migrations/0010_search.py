@@ -7,7 +7,8 @@ from django.db import migrations, models
 # PostgreSQL only (topics/search.py, docs/architecture.md "Search"): each table gets a
 # `search_vector` tsvector column kept by a trigger from its fields, by weight (the
 # same as the QuerySets' `search_weights`: a test keeps them in step), a GIN index on
-# it, and GIN trigram indexes on the names for near spellings. A trigger
+# it, and a `search_names` text column (its names and aliases) with a GIN trigram
+# index, for words typed in part or spelt nearly. A trigger
 # rather than a GENERATED column, so a later AlterField of one of these columns
 # still works (PostgreSQL refuses to change the type of a column a generated one
 # uses). Not model fields: SQLite has no such type, and no page reads the vector.
@@ -39,19 +40,31 @@ def vector_sql(weights, row="NEW."):
     return " || ".join(parts)
 
 
+def names_sql(weights, row="NEW."):
+    """The names of a row as one text: its "A" fields and its aliases (without their
+    language tags), what a word is looked for in as typed or near its spelling."""
+    parts = [f"{row}{field}" for field in weights["A"]]
+    if "aliases" in weights.get("B", ()):
+        parts.append(rf"regexp_replace(coalesce({row}aliases, ''), '^[A-Za-z-]+:\s*', '', 'gn')")
+    return f"concat_ws(' ', {', '.join(parts)})"
+
+
 def forwards_sql(table, weights):
     fields = [field for names in weights.values() for field in names]
-    names = ["title", "name", "short_name"]
-    trigram = [f for f in fields if f in names]
     return [
-        f"ALTER TABLE {table} ADD COLUMN search_vector tsvector",
+        f"ALTER TABLE {table} ADD COLUMN search_vector tsvector, ADD COLUMN search_names text",
         f"""CREATE FUNCTION {table}_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN NEW.search_vector := {vector_sql(weights)}; RETURN NEW; END $$""",
+            BEGIN
+                NEW.search_vector := {vector_sql(weights)};
+                NEW.search_names := {names_sql(weights)};
+                RETURN NEW;
+            END $$""",
         f"""CREATE TRIGGER {table}_search_vector BEFORE INSERT OR UPDATE OF {", ".join(fields)}
             ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_search_vector()""",
         f"UPDATE {table} SET {fields[0]} = {fields[0]}",  # the rows already there
         f"CREATE INDEX {table}_search_vector ON {table} USING gin (search_vector)",
-        *(f"CREATE INDEX {table}_{f}_trgm ON {table} USING gin ({f} gin_trgm_ops)" for f in trigram),
+        # Serves `search_names ILIKE '%word%'` and `search_names %> 'word'` (pg_trgm).
+        f"CREATE INDEX {table}_search_names ON {table} USING gin (search_names gin_trgm_ops)",
     ]
 
 
@@ -59,9 +72,8 @@ def backwards_sql(table):
     return [
         f"DROP TRIGGER {table}_search_vector ON {table}",
         f"DROP FUNCTION {table}_search_vector()",
-        f"ALTER TABLE {table} DROP COLUMN search_vector",  # drops its indexes too
-        f"DROP INDEX IF EXISTS {table}_title_trgm, {table}_name_trgm, {table}_short_name_trgm, "
-        f"{table}_aliases_trgm",
+        # Drops their indexes too.
+        f"ALTER TABLE {table} DROP COLUMN search_vector, DROP COLUMN search_names",
     ]
 
 

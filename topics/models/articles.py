@@ -11,6 +11,9 @@ from .vocabulary import Country, Themed, ThemedQuerySet
 
 class TopicQuerySet(ThemedQuerySet):
     search_weights = {"A": ("title",), "B": ("aliases", "summary"), "C": ("body",)}
+    # Articles are the overviews: one whose title holds every word of a search comes
+    # before the records it introduces (topics/search.py, `title_prior`).
+    search_title_prior = 0.3
 
     def for_list(self):
         return self  # a card shows only the topic's own columns
