@@ -50,7 +50,7 @@ BUDGETS = {
     "/meetings/": 2,
     "/timeline/": 3,
     "/timeline/?from=2010&show=exercises": 2,
-    "/search/?q=Exercise+000042": 9,
+    "/search/?q=Exercise+000042": 4,
     "/exercises/export.csv": 7,
     "/exercises/export.json": 7,
     "/exercises/export.csv?theme=synthetic-theme-2": 8,
