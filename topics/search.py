@@ -417,10 +417,15 @@ class SiteSearch:
         self.models = {kind: model for kind, _, model in sections()}
         self.kinds = [k for k in self.models if kinds is None or k in kinds]
         self._counts = None
+        self._matches = {}
 
     def matches(self, kind):
-        model = self.models[kind]
-        return model.objects.published().search(self.text).order_by()
+        """The published records of `kind` that match, built once (counts and the page
+        start from it; a QuerySet is cheaper to clone than to build)."""
+        if kind not in self._matches:
+            model = self.models[kind]
+            self._matches[kind] = model.objects.published().search(self.text).order_by()
+        return self._matches[kind]
 
     @property
     def counts(self):

@@ -110,6 +110,7 @@ class Command(BaseCommand):
                 made["exercises"] = self.exercises(exercises)
                 made["policies"] = self.policies(policies)
                 made["topics"] = self.topics(topics)
+        self.refresh_statistics()
         seconds = time.monotonic() - started
         removed = (
             f"cleared {cleared['exercises']} exercises, {cleared['policies']} policies, "
@@ -122,6 +123,24 @@ class Command(BaseCommand):
             f"{made['policies']} policies, {made['topics']} topics "
             f"({self.citations} citations, {self.links} theme links) in {seconds:.1f} s."
         )
+
+    def refresh_statistics(self):
+        """Give the query planner the new sizes at once (autovacuum would, minutes later).
+
+        With the statistics of an empty table, PostgreSQL estimated 2 published
+        exercises among 1,000 and joined a country's participations in a nested loop
+        (20 ms for a filtered list's count, 0.5 ms after); VACUUM also marks the pages
+        all-visible, so index-only scans skip the table.
+        """
+        from django.db import connection
+
+        self.say("Refreshing the query planner's statistics…")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
 
     def say(self, message):
         if self.verbosity >= 1:
