@@ -6,6 +6,7 @@ import re
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from topics.content_version import content_version
 from topics.management.commands.generate_scale_data import COUNTRY_CODES
@@ -76,6 +77,7 @@ def test_it_writes_exactly_what_was_asked_marked_and_published(db):
     assert set(Country.objects.values_list("iso_code", flat=True)) <= set(COUNTRY_CODES)
     assert re.fullmatch(
         r"  exercises: 30 written; participants, domains, themes, sources…\n"
+        r"Refreshing the query planner's statistics…\n"
         r"Synthetic data: created 30 exercises, 10 policies, 5 topics "
         r"\(90 citations, \d+ theme links\) in \d+\.\d s\.\n",
         output,
@@ -171,3 +173,15 @@ def test_negative_counts_are_refused(db):
     with pytest.raises(CommandError, match="cannot be negative"):
         generate(exercises=-1)
     assert not Exercise.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_class statistics: PostgreSQL")
+def test_the_planner_learns_the_new_sizes_at_once(db):
+    """With an empty table's statistics PostgreSQL chose a nested loop for a filtered
+    list's count (20 ms at 1,000 exercises instead of 1 ms): the command analyses."""
+    call_command("generate_scale_data", exercises=30, policies=1, topics=1, stdout=io.StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE relname = 'topics_exercise'"
+        )  # what the planner believes the table holds
+        assert cursor.fetchone()[0] >= 30
