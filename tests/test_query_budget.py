@@ -25,7 +25,7 @@ LARGE = int(os.environ.get("SCALE_TEST_SIZE", "100000"))
 
 # URL: the exact number of queries it runs at any size (the content version is one).
 BUDGETS = {
-    "/": 10,
+    "/": 6,
     "/topics/": 3,
     "/topics/synthetic-topic-000001/": 9,
     "/exercises/": 5,

@@ -24,6 +24,7 @@ from django.db.models import F
 from django.forms.utils import ErrorDict, flatatt
 from django.http import QueryDict
 
+from .content_version import ContentStateMemo
 from .models import (
     Body,
     Country,
@@ -187,31 +188,18 @@ class FilterControl:
 
 
 class ChoiceLists:
-    """The menus' choices (published themes, series, countries…), once per content state.
-
-    They change only when the content does: each process keeps them for the
-    current (content version, publication marker), which the page cache reads
-    for every reader request anyway (`request.content_key`), and forgets them
-    when it moves on. Without a key (staff, who have no page cache) they are
-    read from the database every time.
-    """
+    """The menus' choices (published themes, series, countries…), once per content
+    state (`ContentStateMemo`): they change only when the content does."""
 
     def __init__(self):
-        self.key = None
-        self.lists = {}
+        self.memo = ContentStateMemo()
 
     def get(self, content_key, filterset, bound):
         """Return the field's (value, label) pairs, or None if it has no model choices."""
         if not isinstance(bound.field, forms.ModelChoiceField):
             return None
-        if content_key is None:
-            return self.read(bound)
-        if content_key != self.key:
-            self.key, self.lists = content_key, {}
         name = (type(filterset), bound.name)
-        if name not in self.lists:
-            self.lists[name] = self.read(bound)
-        return self.lists[name]
+        return self.memo.get(content_key, name, lambda: self.read(bound))
 
     @staticmethod
     def read(bound):
