@@ -289,15 +289,6 @@ def label(model):
     return Cast(F(title_fields(model)[0]), TextField())
 
 
-def ranked(queryset, text):
-    """`queryset.search(text)` with `search_score` and `search_label`, best first."""
-    return (
-        queryset.search(text)
-        .annotate(search_score=score(queryset.model, text), search_label=label(queryset.model))
-        .order_by("-search_score", "search_label", "pk")
-    )
-
-
 # Snippets ----------------------------------------------------------------------------
 
 

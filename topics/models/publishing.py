@@ -58,18 +58,13 @@ class PublishableQuerySet(models.QuerySet):
     def search(self, text):
         """Return the records matching `text` (see topics/search.py), in the QuerySet's order.
 
-        On PostgreSQL: the stored search vector, a near spelling of the name, or every
-        word contained in the text; on SQLite every word contained (any order, any case).
+        On PostgreSQL: the stored search vector, or every word in the names or aliases
+        (typed in part or spelt nearly); on SQLite every word contained in the text (any
+        order, any case). The site's search ranks across kinds (`search.SiteSearch`).
         """
         from ..search import matching
 
         return self.filter(matching(self.model, text))
-
-    def ranked_search(self, text):
-        """`search(text)` with `search_score` and `search_label` annotated, best first."""
-        from ..search import ranked
-
-        return ranked(self, text)
 
     def recently_updated(self, limit):
         return self.order_by("-updated_at")[:limit]

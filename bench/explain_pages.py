@@ -1,7 +1,7 @@
 """Print the SQL of reader pages with PostgreSQL's EXPLAIN ANALYZE plans.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sco_scale \
-        .venv/bin/python docs/loadtest/explain_pages.py /exercises/ "/exercises/?theme=x"
+        .venv/bin/python bench/explain_pages.py /exercises/ "/exercises/?theme=x"
 
 Each URL is requested once (with a junk parameter, so the page cache neither
 answers nor stores it); every SELECT it ran is explained with ANALYZE, in
@@ -12,7 +12,7 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sco_site.settings.test")
 
 import django  # noqa: E402
