@@ -11,6 +11,7 @@ from .factories import (
     PolicyPartyFactory,
     SeriesFactory,
     SourceFactory,
+    TermFactory,
     ThemeFactory,
     ThemeLinkFactory,
     TopicCountryFactory,
@@ -118,6 +119,9 @@ def world(db):
     )
     draft_topic = TopicFactory(title="Unfinished article", status="draft")
     dmm, dmm_2007 = body_and_meeting(s1)
+    rats_term = TermFactory(
+        term="RATS", expansion="Regional Anti-Terrorist Structure", sources=[s1]
+    )
     del founded, joined
     return locals()
 

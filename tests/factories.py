@@ -29,6 +29,7 @@ from topics.models import (
     PolicyParty,
     PolicyRelation,
     Source,
+    Term,
     Theme,
     ThemeLink,
     Topic,
@@ -176,6 +177,7 @@ class ExerciseFactory(PublishedFactory):
     observers = taking_part(Participation.Role.OBSERVER)
     themes = related(themed)
     domains = factory.PostGeneration(with_domains)
+    agreements = related(lambda exercise, policy: exercise.agreements.add(policy))
     sources = factory.PostGeneration(cited)
 
     class Meta:
@@ -250,6 +252,19 @@ class TopicCountryFactory(DjangoModelFactory):
 
     class Meta:
         model = TopicCountry
+
+
+# Glossary ----------------------------------------------------------------------------------
+
+
+class TermFactory(PublishedFactory):
+    term = factory.Sequence(lambda n: f"TERM{n}")
+    slug = slug_of("term")
+    definition = factory.LazyAttribute(lambda term: f"What {term.term} means.")
+    sources = factory.PostGeneration(cited)
+
+    class Meta:
+        model = Term
 
 
 # Bookkeeping and users ---------------------------------------------------------------------

@@ -766,7 +766,7 @@ def test_bodies_and_meetings_load_and_export_as_they_were_written(tmp_path):
     ]  # fmt: skip
     # The export loads back; a second load of the files changes nothing.
     assert load_content(path=tmp_path / "export", check=True).valid.endswith(
-        "1 bodies, 1 meetings, 1 topics"
+        "1 bodies, 1 meetings, 1 topics, 0 terms"
     )
     report = load_content(path=files)
     assert report.total("create", "update") == 0

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.db import models
 from django.db.models import Count
@@ -21,6 +22,7 @@ from .models import (
     PolicyParty,
     PolicyRelation,
     Source,
+    Term,
     Theme,
     ThemeLink,
     Topic,
@@ -64,6 +66,7 @@ class PolicyPartyInline(admin.TabularInline):
     model = PolicyParty
     extra = 0
     autocomplete_fields = ["country"]
+    fields = ["country", "role", "joined_date", "joined_precision"]
 
 
 class PolicyRelationInline(admin.TabularInline):
@@ -192,6 +195,7 @@ class ExerciseAdmin(ImportExportRecordsMixin, PublishableAdmin):
     inlines = [ParticipationInline, ThemeInline, CitationInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "aliases", "series", "kind", "framework", "domains"]}),
+        ("Framing agreements", {"fields": ["agreements"]}),
         (
             "When and where",
             {
@@ -207,6 +211,12 @@ class ExerciseAdmin(ImportExportRecordsMixin, PublishableAdmin):
         ("Text", {"fields": ["description", "disputed"]}),
         PublishableAdmin.publication_fieldset,
     ]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # Domains are four boxes; agreements are chosen among every policy by name.
+        if db_field.name == "agreements":
+            kwargs["widget"] = AutocompleteSelectMultiple(db_field, self.admin_site)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(Policy)
@@ -312,3 +322,16 @@ class TopicAdmin(PublishableAdmin):
                 "or correct the [@key] in the body.",
                 messages.WARNING,
             )
+
+
+@admin.register(Term)
+class TermAdmin(PublishableAdmin):
+    list_display = ["term", "expansion", "status", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["term", "expansion", "also_matches", "definition"]
+    prepopulated_fields = {"slug": ["term"]}
+    inlines = [CitationInline]
+    fieldsets = [
+        (None, {"fields": ["term", "slug", "expansion", "also_matches", "definition"]}),
+        PublishableAdmin.publication_fieldset,
+    ]

@@ -32,6 +32,7 @@ from .models import (
     PolicyRelation,
     RevisionNote,
     Source,
+    Term,
     Theme,
     ThemeLink,
     Topic,
@@ -50,6 +51,7 @@ FOLLOW = {
     Body: ["theme_links", "citations"],
     # Its policies and exercises are many-to-many fields of its own, saved in its version.
     Meeting: ["citations"],
+    Term: ["citations"],
     # A membership edited on its own page is saved as a version of its country.
     Membership: ["citations", "country"],
     Citation: [],
@@ -59,7 +61,9 @@ FOLLOW = {
     ThemeLink: [],
     TopicCountry: [],
 }
-RECORD_MODELS = [Theme, Source, Country, ExerciseSeries, Exercise, Policy, Topic, Body, Meeting]
+RECORD_MODELS = [
+    Theme, Source, Country, ExerciseSeries, Exercise, Policy, Topic, Body, Meeting, Term,
+]  # fmt: skip
 
 
 def register_models():

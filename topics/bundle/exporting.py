@@ -27,6 +27,7 @@ ORDER = {
     "bodies": ["slug"],
     "meetings": ["date", "slug"],
     "topics": ["slug"],
+    "terms": ["term"],
 }
 STATE_HEADER = """\
 # Written by export_content for `load_content --restore`: the database ids and

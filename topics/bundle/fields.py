@@ -621,3 +621,28 @@ class Citations(GenericRows):
 
     def number(self, instance, position):
         instance.position = position
+
+
+class Parties(Rows):
+    """`parties`: country codes of the signatories; a state that joined later is a
+    mapping, `{country: IN, role: acceded, joined: "2017-06"}`."""
+
+    def __init__(self, key="parties", related_name="party_links"):
+        super().__init__(
+            key,
+            related_name,
+            [
+                Ref("country"),
+                Choice("role"),
+                PartialDate("joined", "joined_date", "joined_precision"),
+            ],
+            flat=True,
+        )
+
+    def item_mapping(self, item):
+        return item if isinstance(item, dict) else {"country": item}
+
+    def dump_item(self, row):
+        if row.get("role") in (None, "", "signatory") and not row.get("joined_date"):
+            return row["country"]
+        return {f.key: value for f in self.fields if (value := f.dump(row)) is not None}

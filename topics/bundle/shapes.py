@@ -24,6 +24,7 @@ from ..models import (
     Meeting,
     Policy,
     Source,
+    Term,
     Theme,
     Topic,
 )
@@ -38,6 +39,7 @@ from .fields import (
     GenericRows,
     Integer,
     PartialDate,
+    Parties,
     Problem,
     Ref,
     RefSet,
@@ -277,6 +279,33 @@ SHAPES = {
             key="slug",
         ),
         Shape(
+            "policies",
+            Policy,
+            [
+                Text("slug"),
+                Text("title"),
+                Text("short_name"),
+                Aliases(),
+                Choice("kind"),
+                PartialDate("signed", "signed_date", "signed_precision"),
+                Text("signed_place"),
+                PartialDate("in_force", "in_force_date", "in_force_precision", end=True),
+                Choice("status", "legal_status"),
+                Parties(),
+                theme_links(),
+                Text("summary"),
+                Text("body"),
+                Text("official_text_url"),
+                Rows(
+                    "relations", "outgoing_relations", [Choice("kind"), Ref("policy", "to_policy")]
+                ),
+                Citations(),
+                # `status` is the legal status; the publication state is `publication`.
+                *publication("publication"),
+            ],
+            key="slug",
+        ),
+        Shape(
             "exercises",
             Exercise,
             [
@@ -294,6 +323,7 @@ SHAPES = {
                 Choice("kind"),
                 RefSet("domains"),
                 Choice("framework"),
+                RefSet("agreements"),
                 Integer("personnel"),
                 Flag("personnel_approximate"),
                 Text("description"),
@@ -301,33 +331,6 @@ SHAPES = {
                 theme_links(),
                 Citations(),
                 *publication(),
-            ],
-            key="slug",
-        ),
-        Shape(
-            "policies",
-            Policy,
-            [
-                Text("slug"),
-                Text("title"),
-                Text("short_name"),
-                Aliases(),
-                Choice("kind"),
-                PartialDate("signed", "signed_date", "signed_precision"),
-                Text("signed_place"),
-                PartialDate("in_force", "in_force_date", "in_force_precision", end=True),
-                Choice("status", "legal_status"),
-                countries("parties", "party_links"),
-                theme_links(),
-                Text("summary"),
-                Text("body"),
-                Text("official_text_url"),
-                Rows(
-                    "relations", "outgoing_relations", [Choice("kind"), Ref("policy", "to_policy")]
-                ),
-                Citations(),
-                # `status` is the legal status; the publication state is `publication`.
-                *publication("publication"),
             ],
             key="slug",
         ),
@@ -388,6 +391,20 @@ SHAPES = {
                 *publication(),
                 # The Markdown below the front matter.
                 Text("body"),
+            ],
+            key="slug",
+        ),
+        Shape(
+            "terms",
+            Term,
+            [
+                Text("slug"),
+                Text("term"),
+                Text("expansion"),
+                Text("also_matches"),
+                Text("definition"),
+                Citations(),
+                *publication(),
             ],
             key="slug",
         ),

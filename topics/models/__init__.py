@@ -6,6 +6,7 @@
 - `exercises`, `policies`, `articles`: the records readers browse.
 - `bodies`: the standing bodies (councils, meetings of ministers) and their meetings,
   linked to the policies they adopted and the exercises they ordered.
+- `glossary`: the terms and acronyms the first use on a page links to.
 - `bookkeeping`: revision notes, load state, the content version, link checks.
 
 Each model's QuerySet has the methods named for the pages that use it
@@ -17,6 +18,7 @@ from .articles import Topic, TopicCountry
 from .bodies import Body, Meeting
 from .bookkeeping import BundleState, ContentVersion, LinkCheck, RevisionNote
 from .exercises import Exercise, Participation
+from .glossary import Term
 from .policies import Policy, PolicyParty, PolicyRelation
 from .publishing import Publishable, PublishableQuerySet, Timestamped
 from .sources import Citation, Cited, Source
@@ -26,6 +28,6 @@ __all__ = [
     "Body", "BundleState", "Citation", "Cited", "ContentVersion", "Country", "Domain",
     "Exercise", "ExerciseSeries", "LinkCheck", "Meeting", "Membership", "Participation",
     "Policy", "PolicyParty", "PolicyRelation", "Publishable", "PublishableQuerySet",
-    "RevisionNote", "Source", "Theme", "ThemeLink", "Themed", "Timestamped", "Topic",
+    "RevisionNote", "Source", "Term", "Theme", "ThemeLink", "Themed", "Timestamped", "Topic",
     "TopicCountry",
 ]  # fmt: skip

@@ -135,6 +135,14 @@ class Exercise(Publishable, Aliased, Themed):
     personnel_approximate = models.BooleanField(
         default=True, help_text="Reported figures are usually rounded: shown as “about 6,500”."
     )
+    agreements = models.ManyToManyField(
+        "Policy",
+        blank=True,
+        related_name="framed_exercises",
+        verbose_name="framing agreements",
+        help_text="The agreements the exercise was held under (e.g. the 2007 agreement on "
+        "joint military exercises).",
+    )
     description = models.TextField(blank=True, help_text="Markdown.")
     disputed = models.TextField(
         blank=True, help_text="Markdown: where sources disagree, and what each one says."

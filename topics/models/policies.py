@@ -142,8 +142,26 @@ class Policy(Publishable, Aliased, Themed):
 
 
 class PolicyParty(models.Model):
+    class Role(models.TextChoices):
+        SIGNATORY = "signatory", "Signatory"
+        ACCEDED = "acceded", "Joined later"
+
     policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="party_links")
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="policy_links")
+    role = models.CharField(
+        max_length=12,
+        choices=Role.choices,
+        default=Role.SIGNATORY,
+        help_text="A signatory signed the text when it was adopted; a state that joined "
+        "later acceded to it (e.g. on becoming a member).",
+    )
+    joined_date = PartialDateField(
+        null=True,
+        blank=True,
+        precision_field="joined_precision",
+        help_text="When a state that joined later became a party, if known.",
+    )
+    joined_precision = PrecisionField()
 
     class Meta:
         ordering = ["country__name"]
@@ -157,6 +175,20 @@ class PolicyParty(models.Model):
 
     def __str__(self):
         return str(self.country)
+
+    def clean(self):
+        super().clean()
+        if self.joined_date and self.role != self.Role.ACCEDED:
+            raise ValidationError(
+                {"joined_date": "Only a state that joined later has a date of joining."}
+            )
+        # Checked before the policy exists (a new record's inline, a file entry): no date yet.
+        policy = Policy.objects.filter(pk=self.policy_id).only("signed_date").first()
+        signed = policy.signed_date if policy else None
+        if self.joined_date and signed and self.joined_date < signed:
+            raise ValidationError(
+                {"joined_date": "A state cannot join a document before it is signed."}
+            )
 
 
 class PolicyRelationQuerySet(models.QuerySet):
