@@ -371,7 +371,8 @@ def test_source_cited_twice_links_back_to_both_markers(client, world):
 
 
 def test_uncited_reference_has_no_backlink(client, db):
-    TopicFactory(title="Quiet", body="No markers here.", sources=[SourceFactory(title="Listed only")])
+    listed = SourceFactory(title="Listed only")
+    TopicFactory(title="Quiet", body="No markers here.", sources=[listed])
     page = text(client.get("/topics/quiet/"))
     entry = re.search(r'<li id="ref-1">(.*?)</li>', page, re.S)[1]
     assert "Listed only" in entry and "backlinks" not in entry

@@ -40,8 +40,8 @@ def test_topic_list_and_detail(client, world):
     assert '<h2 id="origins">' in page
     # First cited source is number 1, and the list shows it first (after its backlinks).
     entry = r'id="ref-{}">\s*(?:<span class="backlinks">.*\n\s*)?<a href="https://example.org/\d+"'
-    assert re.search(entry.format(1) + r'[^>]*>TASS report', page)
-    assert re.search(entry.format(2) + r'[^>]*>Xinhua report', page)
+    assert re.search(entry.format(1) + r"[^>]*>TASS report", page)
+    assert re.search(entry.format(2) + r"[^>]*>Xinhua report", page)
     assert 'href="/exercises/peace-mission-2007/"' in page
     assert '<meta name="description" content="Summary of Peace Mission exercises.">' in page
 

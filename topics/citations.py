@@ -132,7 +132,7 @@ class RecordCitation:
 
     @property
     def key(self):
-        """A BibTeX key: the kind of record and its slug, e.g. `scoref-exercise-peace-mission-2007`."""
+        """A BibTeX key from the kind and slug: `scoref-exercise-peace-mission-2007`."""
         return f"scoref-{self.record._meta.model_name}-{self.record.slug}"
 
     def bibtex(self):

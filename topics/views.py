@@ -187,9 +187,7 @@ def cited_text(record, text):
     rendered = render_markdown(text, known_keys=set(by_key))
     ordered = [by_key[key] for key in rendered.cited_keys]
     ordered += [c for c in record.citations.all() if c.source.key not in rendered.cited_keys]
-    references = [
-        Reference(c.source, c.note, rendered.backlinks(c.source.key)) for c in ordered
-    ]
+    references = [Reference(c.source, c.note, rendered.backlinks(c.source.key)) for c in ordered]
     return rendered, references
 
 
