@@ -38,9 +38,10 @@ def test_topic_list_and_detail(client, world):
     page = text(detail)
     assert detail.status_code == 200
     assert '<h2 id="origins">' in page
-    # First cited source is number 1, and the list shows it first.
-    assert re.search(r'id="ref-1">\s*<a href="https://example.org/\d+"[^>]*>TASS report', page)
-    assert re.search(r'id="ref-2">\s*<a href="https://example.org/\d+"[^>]*>Xinhua report', page)
+    # First cited source is number 1, and the list shows it first (after its backlinks).
+    entry = r'id="ref-{}">\s*(?:<span class="backlinks">.*\n\s*)?<a href="https://example.org/\d+"'
+    assert re.search(entry.format(1) + r"[^>]*>TASS report", page)
+    assert re.search(entry.format(2) + r"[^>]*>Xinhua report", page)
     assert 'href="/exercises/peace-mission-2007/"' in page
     assert '<meta name="description" content="Summary of Peace Mission exercises.">' in page
 

@@ -6,7 +6,10 @@ Ammonia sanitiser) with an allow-list: scripts, styles, event handlers and
 
 Topic bodies cite sources inline as `[@key]`; `render_markdown` numbers them in
 order of first use and returns the sources in that order, so the page's
-reference list and the superscript numbers always agree.
+reference list and the superscript numbers always agree. Every marker has an
+id of its own (`cite-2` for the first use of source 2, `cite-2-2`, `cite-2-3`
+for the next), so the reference list links back to each place a source is
+cited (`Rendered.backlinks()`).
 
 Rendering is a pure function of the text (and the keys it may cite), and every
 page showed the same few texts again and again: each process keeps the last
@@ -59,6 +62,47 @@ class Rendered:
     html: str
     cited_keys: tuple = ()
     toc: tuple = ()
+    # How many times each of `cited_keys` is cited, in the same order.
+    uses: tuple = ()
+
+    def backlinks(self, key):
+        """Return the Backlinks to each place `key` is cited, in the text's order."""
+        if key not in self.cited_keys:
+            return []
+        index = self.cited_keys.index(key)
+        return backlinks(index + 1, self.uses[index])
+
+
+@dataclass(frozen=True)
+class Backlink:
+    """A link from reference `number`'s entry back to one marker citing it."""
+
+    id: str  # the marker's id, "cite-2-3"
+    letter: str  # "c", shown when the source is cited more than once
+    label: str  # "Back to citation 3 of 3"
+
+
+def marker_id(number, use):
+    """The id of the `use`th marker (from 1) citing reference `number`."""
+    return f"cite-{number}" if use == 1 else f"cite-{number}-{use}"
+
+
+def _letter(use):
+    """a, b, … z, then aa, ab…, as Wikipedia does."""
+    letters = ""
+    while use:
+        use, rest = divmod(use - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
+
+
+def backlinks(number, uses):
+    if uses == 1:
+        return [Backlink(marker_id(number, 1), "", "Back to citation")]
+    return [
+        Backlink(marker_id(number, use), _letter(use), f"Back to citation {use} of {uses}")
+        for use in range(1, uses + 1)
+    ]
 
 
 def cited_keys(text):
@@ -89,15 +133,16 @@ def render_markdown(text, known_keys=None):
 @lru_cache(maxsize=RENDERED_KEPT)
 def _render(text, known_keys):
     numbers = {}
+    uses = {}
 
     def number(match):
         key = match.group(1)
         if known_keys is not None and key not in known_keys:
             return f"[{escape(key)}?]"
-        first_use = key not in numbers
         n = numbers.setdefault(key, len(numbers) + 1)
-        anchor = f' id="cite-{n}"' if first_use else ""
-        return f'<sup class="cite"{anchor}><a href="#ref-{n}">[{n}]</a></sup>'
+        uses[key] = uses.get(key, 0) + 1
+        anchor = marker_id(n, uses[key])
+        return f'<sup class="cite" id="{anchor}"><a href="#ref-{n}">[{n}]</a></sup>'
 
     source = CITATION_MARKER.sub(number, text)
     md = markdown_lib.Markdown(
@@ -112,4 +157,9 @@ def _render(text, known_keys):
         output_format="html",
     )
     html = sanitize(md.convert(source))
-    return Rendered(html=html, cited_keys=tuple(numbers), toc=tuple(getattr(md, "toc_tokens", ())))
+    return Rendered(
+        html=html,
+        cited_keys=tuple(numbers),
+        toc=tuple(getattr(md, "toc_tokens", ())),
+        uses=tuple(uses[key] for key in numbers),
+    )

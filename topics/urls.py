@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .feeds import RecentUpdatesFeed
+from .models import Body, Country, Exercise, ExerciseSeries, Meeting, Policy, Topic
 
 app_name = "topics"
 
@@ -33,4 +34,23 @@ urlpatterns = [
     path("timeline/", views.TimelineView.as_view(), name="timeline"),
     path("about/", views.AboutView.as_view(), name="about"),
     path("feed/", RecentUpdatesFeed(), name="feed"),
+]
+
+# Each record's citation as a file for reference managers: /exercises/<slug>/cite.bib, .ris.
+CITED = [
+    ("topics", Topic, "topic"),
+    ("exercises", Exercise, "exercise"),
+    ("policies", Policy, "policy"),
+    ("countries", Country, "country"),
+    ("series", ExerciseSeries, "series"),
+    ("bodies", Body, "body"),
+    ("meetings", Meeting, "meeting"),
+]
+urlpatterns += [
+    path(
+        f"{prefix}/<slug:slug>/cite.<str:fmt>",
+        views.CitationFileView.as_view(model=model),
+        name=f"{name}-cite",
+    )
+    for prefix, model, name in CITED
 ]

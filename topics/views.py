@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -23,6 +23,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from . import health, search
+from .citations import citable, record_citation
 from .content_version import ContentStateMemo
 from .downloads import (
     EXERCISE_COLUMNS,
@@ -134,20 +135,60 @@ class RecordDetailView(ReaderPageMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["change_log"] = change_log(self.object)
+        if citable(self.object):
+            # The "Cite this" block, the citation_* meta tags and the JSON-LD.
+            context["citation"] = record_citation(self.object, self.request)
         return context
+
+
+class CitationFileView(ReaderPageMixin, DetailView):
+    """A published record's citation as a BibTeX or RIS file (topics/citations.py)."""
+
+    formats = {
+        "bib": ("application/x-bibtex", "bibtex"),
+        "ris": ("application/x-research-info-systems", "ris"),
+    }
+
+    def get_queryset(self):
+        # Drafts are not cited, even for staff previewing them.
+        return self.model.objects.published()
+
+    def get(self, request, *args, **kwargs):
+        if kwargs["fmt"] not in self.formats:
+            raise Http404("No such citation format.")
+        content_type, method = self.formats[kwargs["fmt"]]
+        citation = record_citation(self.get_object(), request)
+        response = HttpResponse(
+            getattr(citation, method)(), content_type=f"{content_type}; charset=utf-8"
+        )
+        filename = f"{citation.record.slug}.{kwargs['fmt']}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response.page_query = self.get_page_query()
+        return response
+
+
+@dataclass
+class Reference:
+    """One entry of a references list: a citation, and the links back to where it is cited."""
+
+    source: object
+    note: str
+    backlinks: list
 
 
 def cited_text(record, text):
     """Render `text` with its `[@key]` citations numbered; return (html, references).
 
     The references are the record's citations: those cited in the text first, in
-    order of first use, then any others attached to the record.
+    order of first use (each with its links back to the markers), then any others
+    attached to the record.
     """
     by_key = {citation.source.key: citation for citation in record.citations.all()}
     rendered = render_markdown(text, known_keys=set(by_key))
     ordered = [by_key[key] for key in rendered.cited_keys]
     ordered += [c for c in record.citations.all() if c.source.key not in rendered.cited_keys]
-    return rendered, ordered
+    references = [Reference(c.source, c.note, rendered.backlinks(c.source.key)) for c in ordered]
+    return rendered, references
 
 
 class HomeView(ReaderPageMixin, TemplateView):
