@@ -212,6 +212,7 @@ def exercise_row(known):
         "personnel": 4000,
         "personnel_approximate": False,
         "themes": ["counterterrorism", "border-security"],
+        "agreements": [],
         "sources": [known["s2"].url, known["s1"].url],
         "url": "http://testserver/exercises/peace-mission-2021/",
     }
@@ -228,6 +229,8 @@ def policy_row(known):
         "in_force": "2016-10",
         "status": "in-force",
         "parties": ["CN", "KZ"],
+        "signatories": ["CN", "KZ"],
+        "joined_later": [],
         "themes": ["border-security"],
         "summary": "Where the border runs.",
         "official_text_url": "https://example.org/protocol",

@@ -665,3 +665,138 @@ def test_the_menus_choices_are_not_reused_when_a_version_number_comes_back(clien
         transaction.set_rollback(True)  # …and back: the same number will be reached again
     Theme.objects.get(slug="counterterrorism").save()  # that number, other content
     assert "Naval diplomacy" not in theme_menu(client, QUERY_STRING="junk=2")
+
+
+# Membership at the time, and the agreements exercises were held under ---------------------
+
+
+@pytest.fixture
+def members(db):
+    """India an observer from 2005, a member from 9 June 2017; China a founding member;
+    Uzbekistan (made up for the test) a member from 2001 to 2010 only."""
+    from .factories import CountryFactory, ExerciseFactory, MembershipFactory
+
+    india = CountryFactory(name="India", iso_code="IN", membership__start_date=d(2017, 6, 9))
+    MembershipFactory(
+        country=india, status="observer", start_date=d(2005, 7, 5), end_date=d(2017, 6, 8)
+    )
+    china = CountryFactory(name="China", iso_code="CN", membership__status="founding-member")
+    former = CountryFactory(name="Formerland", iso_code="XF", membership__end_date=d(2010, 12, 31))
+    ExerciseFactory(name="Peace Mission 2018", start_date=d(2018, 8, 22), participants=[india])
+    ExerciseFactory(name="Drill 2010 India", start_date=d(2010, 9, 9), participants=[india])
+    ExerciseFactory(name="Drill 2010 China", start_date=d(2010, 9, 9), hosts=[china])
+    ExerciseFactory(name="Drill 2005 Formerland", start_date=d(2005, 5, 1), hosts=[former])
+    # An observer taking part as an observer does not count as taking part.
+    ExerciseFactory(
+        name="Drill 2019 observed", start_date=d(2019, 5, 1), hosts=[former], observers=[india]
+    )
+    return {"india": india, "china": china, "former": former}
+
+
+def d(year, month, day):
+    import datetime
+
+    return datetime.date(year, month, day)
+
+
+MEMBERSHIP_CASES = [
+    ("country=IN", ["drill-2010-india", "peace-mission-2018"]),
+    ("country=IN&membership=then", ["peace-mission-2018"]),
+    ("country=in&membership=today", ["drill-2010-india", "peace-mission-2018"]),
+    ("country=XF&membership=then", ["drill-2005-formerland"]),
+    ("country=XF&membership=today", []),
+    ("membership=then", ["drill-2005-formerland", "drill-2010-china", "peace-mission-2018"]),
+    ("membership=today", ["drill-2010-china", "drill-2010-india", "peace-mission-2018"]),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), MEMBERSHIP_CASES)
+def test_membership_qualifies_taking_part_directly_and_through_the_page(
+    client, members, query, expected
+):
+    filterset = exercises(query)
+    assert sorted(slugs(filterset.qs)) == expected
+    assert filterset.notices == []
+    response = client.get(f"/exercises/?{query}")
+    assert sorted(slugs(response.context["exercises"])) == expected
+
+
+def test_membership_at_the_time_includes_indias_2018_exercise_and_excludes_its_2010_one(members):
+    at_the_time = slugs(exercises("country=IN&membership=then").qs)
+    assert "peace-mission-2018" in at_the_time
+    assert "drill-2010-india" not in at_the_time
+
+
+def test_membership_chips_read_as_a_sentence(client, members):
+    response = client.get("/exercises/?country=IN&membership=then")
+    assert [(label, value) for label, value, _ in chips(response.context["filter"])] == [
+        ("Taking part (all of)", "India"),
+        ("Counting", "SCO members at the time"),
+    ]
+    page = response.content.decode()
+    assert "Taking part (all of): India <span" in page
+    assert "Counting: SCO members at the time <span" in page
+
+
+def test_an_unknown_membership_choice_is_ignored_with_a_notice(members):
+    filterset = exercises("country=IN&membership=sometimes")
+    assert sorted(slugs(filterset.qs)) == ["drill-2010-india", "peace-mission-2018"]
+    assert filterset.notices[0].startswith("Counting: Select a valid choice.")
+
+
+@pytest.fixture
+def agreements(db):
+    from .factories import ExerciseFactory, PolicyFactory
+
+    joint = PolicyFactory(short_name="Joint Exercises Agreement", signed_date=d(2007, 6, 27))
+    draft = PolicyFactory(short_name="Draft Exercises Protocol", status="draft")
+    unused = PolicyFactory(short_name="Unused Agreement")
+    ExerciseFactory(name="Held Under 2010", start_date=d(2010, 9, 9), agreements=[joint])
+    ExerciseFactory(name="Held Under 2014", start_date=d(2014, 8, 24), agreements=[joint, draft])
+    ExerciseFactory(name="Under The Draft", agreements=[draft])
+    ExerciseFactory(name="Hidden Under", status="draft", agreements=[unused])
+    ExerciseFactory(name="Under Nothing")
+    return {"joint": joint, "draft": draft, "unused": unused}
+
+
+def test_the_agreement_filter_directly_and_through_the_page(client, agreements):
+    query = "agreement=joint-exercises-agreement"
+    assert slugs(exercises(query).qs) == ["held-under-2014", "held-under-2010"]
+    response = client.get(f"/exercises/?{query}")
+    assert slugs(response.context["exercises"]) == ["held-under-2014", "held-under-2010"]
+    assert [(label, value) for label, value, _ in chips(response.context["filter"])] == [
+        ("Held under", "Joint Exercises Agreement")
+    ]
+
+
+def test_the_agreement_filter_offers_published_agreements_that_frame_a_published_exercise(
+    agreements,
+):
+    control = next(c for c in exercises({}).controls if c.name == "agreement")
+    assert [(value, label) for value, label, *_ in control.options] == [
+        ("", "Any agreement"),
+        ("joint-exercises-agreement", "Joint Exercises Agreement"),
+    ]
+    # A draft agreement is an unknown value: ignored and explained.
+    filterset = exercises("agreement=draft-exercises-protocol")
+    assert len(filterset.qs) == 4  # every published exercise
+    assert filterset.notices[0].startswith("Held under: Select a valid choice.")
+
+
+def test_the_party_role_filter_qualifies_the_parties_chosen(client, db):
+    from .factories import CountryFactory, PolicyFactory, PolicyPartyFactory
+
+    india = CountryFactory(name="India", iso_code="IN")
+    signed = PolicyFactory(short_name="Signed By India", parties=[india])
+    joined = PolicyFactory(short_name="Joined By India", signed_date=d(2002, 6, 7))
+    PolicyPartyFactory(policy=joined, country=india, role="acceded", joined_date=d(2017, 6, 9))
+    PolicyFactory(short_name="Without India")
+    for query, expected in [
+        ("party=IN", [signed.slug, joined.slug]),
+        ("party=IN&party_role=signatory", [signed.slug]),
+        ("party=IN&party_role=acceded", [joined.slug]),
+        ("party_role=acceded", [joined.slug]),
+    ]:
+        assert sorted(slugs(policies(query).qs)) == sorted(expected), query
+        response = client.get(f"/policies/?{query}")
+        assert sorted(slugs(response.context["policies"])) == sorted(expected), query

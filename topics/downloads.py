@@ -43,9 +43,16 @@ def exercise_row(exercise, request):
         "personnel": exercise.personnel,
         "personnel_approximate": exercise.personnel_approximate,
         "themes": [link.theme.slug for link in exercise.published_theme_links],
+        "agreements": [policy.slug for policy in exercise.agreements.all()],
         "sources": [citation.source.url for citation in exercise.citations.all()],
         "url": request.build_absolute_uri(exercise.get_absolute_url()),
     }
+
+
+def party_joined(link):
+    """Return "IN:2017-06-09" for a party that joined later on a known date, else "IN"."""
+    joined = partial_iso(link.joined_date, link.joined_precision)
+    return f"{link.country.iso_code}:{joined}" if joined else link.country.iso_code
 
 
 def policy_row(policy, request):
@@ -59,6 +66,8 @@ def policy_row(policy, request):
         "in_force": partial_iso(policy.in_force_date, policy.in_force_precision),
         "status": policy.legal_status,
         "parties": [link.country.iso_code for link in policy.party_links.all()],
+        "signatories": [link.country.iso_code for link in policy.signatory_links],
+        "joined_later": [party_joined(link) for link in policy.joined_later_links],
         "themes": [link.theme.slug for link in policy.published_theme_links],
         "summary": policy.summary,
         "official_text_url": policy.official_text_url,
@@ -88,11 +97,12 @@ def meeting_row(meeting, request):
 EXERCISE_COLUMNS = [
     "slug", "name", "series", "start", "end", "held", "location", "latitude", "longitude",
     "kind", "framework", "domains", "hosts", "participants", "observers", "personnel",
-    "personnel_approximate", "themes", "sources", "url",
+    "personnel_approximate", "themes", "agreements", "sources", "url",
 ]  # fmt: skip
 POLICY_COLUMNS = [
     "slug", "short_name", "title", "kind", "signed", "signed_place", "in_force", "status",
-    "parties", "themes", "summary", "official_text_url", "sources", "url",
+    "parties", "signatories", "joined_later", "themes", "summary", "official_text_url", "sources",
+    "url",
 ]  # fmt: skip
 MEETING_COLUMNS = [
     "slug", "name", "body", "number", "date", "place", "host", "chair", "outcome", "policies",

@@ -20,9 +20,10 @@ from functools import cached_property
 
 import django_filters
 from django import forms
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.forms.utils import ErrorDict, flatatt
 from django.http import QueryDict
+from django.utils import timezone
 
 from .content_version import ContentStateMemo
 from .models import (
@@ -32,8 +33,10 @@ from .models import (
     Exercise,
     ExerciseSeries,
     Meeting,
+    Membership,
     Participation,
     Policy,
+    PolicyParty,
     Theme,
 )
 from .page_cache import clean_query
@@ -352,6 +355,28 @@ class ExplainedFilterSet(django_filters.FilterSet):
         return value
 
 
+def agreements_framing_exercises(request):
+    """The published agreements that at least one published exercise was held under."""
+    held_under = Exercise.objects.published().filter(agreements=OuterRef("pk"))
+    return Policy.objects.published().filter(Exists(held_under)).order_by("short_name")
+
+
+TAKING_PART = [Participation.Role.HOST, Participation.Role.PARTICIPANT]
+MEMBER_STATUSES = [Membership.Status.MEMBER, Membership.Status.FOUNDING_MEMBER]
+
+
+def member_on(date, country=None):
+    """Memberships as a member state (founding or not) whose period covers `date`.
+
+    `date` and `country` are values or outer references; read by the index-friendly
+    correlated EXISTS of the membership filter.
+    """
+    memberships = Membership.objects.filter(
+        status__in=MEMBER_STATUSES, start_date__lte=date
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=date))
+    return memberships if country is None else memberships.filter(country=country)
+
+
 class ExerciseFilter(ExplainedFilterSet):
     year_from = YearFilter(label="From year", field_name="start_date__year", lookup_expr="gte")
     year_to = YearFilter(label="To year", field_name="start_date__year", lookup_expr="lte")
@@ -394,6 +419,24 @@ class ExerciseFilter(ExplainedFilterSet):
         method="filter_taking_part",
         widget=forms.CheckboxSelectMultiple,
     )
+    # Qualifies "taking part": the countries chosen there, or, with none chosen, at
+    # least one state taking part (see filter_membership and filter_taking_part).
+    membership = django_filters.ChoiceFilter(
+        label="Counting",
+        choices=[
+            ("then", "SCO members at the time"),
+            ("today", "Today's SCO members"),
+        ],
+        empty_label="Any state, member or not",
+        method="filter_membership",
+    )
+    agreement = django_filters.ModelChoiceFilter(
+        label="Held under",
+        field_name="agreements",
+        queryset=agreements_framing_exercises,
+        to_field_name="slug",
+        empty_label="Any agreement",
+    )
     sort = NullsLastOrderingFilter(
         label="Sort by",
         fields=(("start_date", "date"), ("name", "name"), ("personnel", "personnel")),
@@ -422,12 +465,35 @@ class ExerciseFilter(ExplainedFilterSet):
 
     def filter_taking_part(self, queryset, name, countries):
         # One join per country: each must take part (as host or participant).
+        membership = self.form.cleaned_data.get("membership")
         for country in countries:
             queryset = queryset.filter(
-                participations__country=country,
-                participations__role__in=[Participation.Role.HOST, Participation.Role.PARTICIPANT],
+                participations__country=country, participations__role__in=TAKING_PART
             )
+            if membership:
+                queryset = queryset.filter(self.was_member(membership, country))
         return queryset
+
+    def filter_membership(self, queryset, name, value):
+        if self.form.cleaned_data.get("country"):
+            return queryset  # the countries chosen are qualified by filter_taking_part
+        # At least one published state taking part that was (or is) a member.
+        taking_part = Participation.objects.filter(
+            exercise=OuterRef("pk"),
+            role__in=TAKING_PART,
+            country__in=Country.objects.published(),
+        ).filter(
+            self.was_member(value, OuterRef("country"), start=OuterRef(OuterRef("start_date")))
+        )
+        return queryset.filter(Exists(taking_part))
+
+    @staticmethod
+    def was_member(membership, country, start=None):
+        """An EXISTS: `country` was a member at the exercise's `start` ("then"), or is
+        one today ("today")."""
+        if membership == "today":
+            return Exists(member_on(timezone.localdate(), country))
+        return Exists(member_on(OuterRef("start_date") if start is None else start, country))
 
 
 class PolicyFilter(ExplainedFilterSet):
@@ -446,6 +512,14 @@ class PolicyFilter(ExplainedFilterSet):
         method="filter_parties",
         widget=forms.CheckboxSelectMultiple,
     )
+    # Qualifies "parties": how the countries chosen there became parties (with none
+    # chosen, how at least one party did).
+    party_role = django_filters.ChoiceFilter(
+        label="Became a party",
+        choices=[("signatory", "By signing it"), ("acceded", "By joining later")],
+        empty_label="Either way",
+        method="filter_party_role",
+    )
     sort = NullsLastOrderingFilter(
         label="Sort by",
         fields=(("signed_date", "date"), ("short_name", "name")),
@@ -462,9 +536,21 @@ class PolicyFilter(ExplainedFilterSet):
         model = Policy
 
     def filter_parties(self, queryset, name, countries):
+        role = self.form.cleaned_data.get("party_role")
         for country in countries:
-            queryset = queryset.filter(party_links__country=country)
+            links = {"party_links__country": country}
+            if role:
+                links["party_links__role"] = role
+            queryset = queryset.filter(**links)
         return queryset
+
+    def filter_party_role(self, queryset, name, role):
+        if self.form.cleaned_data.get("party"):
+            return queryset  # the parties chosen are qualified by filter_parties
+        parties = PolicyParty.objects.filter(
+            policy=OuterRef("pk"), role=role, country__in=Country.objects.published()
+        )
+        return queryset.filter(Exists(parties))
 
 
 def bodies_that_met(request):

@@ -323,6 +323,10 @@ class PolicyDetailView(RecordDetailView):
         policy = self.object
         return super().get_context_data(
             body_html=render_markdown(policy.body).html,
+            framed_exercises=Related.of(
+                Exercise.objects.published().held_under(policy),
+                list_url("topics:exercise-list", agreement=policy.slug),
+            ),
             related_topics=Related.of(Topic.objects.published().discussing(policy)),
             related_policies=Policy.objects.published().sharing_themes_with(policy),
             **kwargs,
@@ -414,7 +418,7 @@ class SeriesDetailView(RecordDetailView):
                 Exercise.objects.published()
                 .editions_of(self.object)
                 .order_by("-start_date", "name")
-                .for_cards(),
+                .for_series_table(),
                 list_url("topics:exercise-list", series=self.object.slug),
             ),
             **kwargs,

@@ -40,8 +40,28 @@ class ExerciseQuerySet(ThemedQuerySet):
         return self.for_cards().for_download().prefetch_related(Prefetch("meetings", meetings))
 
     def for_download(self):
-        """Prefetch what a download row has beyond a card: domains, themes, sources."""
-        return self.with_citations().with_published_themes().prefetch_related("domains")
+        """Prefetch what a download row has beyond a card: domains, themes, sources, agreements."""
+        return (
+            self.with_citations()
+            .with_published_themes()
+            .with_published_agreements()
+            .prefetch_related("domains")
+        )
+
+    def with_published_agreements(self):
+        """Prefetch the published agreements each exercise was held under, oldest first."""
+        from .policies import Policy
+
+        agreements = Policy.objects.published().order_by("signed_date", "short_name")
+        return self.prefetch_related(Prefetch("agreements", queryset=agreements))
+
+    def for_series_table(self):
+        """Prefetch what a series page's table of editions shows."""
+        return self.for_cards().with_published_agreements()
+
+    def held_under(self, policy):
+        """Return the exercises held under `policy`, newest first."""
+        return self.filter(agreements=policy).order_by("-start_date", "name")
 
     def with_country(self, country, taking_part=False):
         """Return the exercises `country` took part in, newest first, each with its `role`.
@@ -221,6 +241,14 @@ class Exercise(Publishable, Aliased, Themed):
     @property
     def hosts(self):
         return self.participants_with_role(Participation.Role.HOST)
+
+    @property
+    def participants(self):
+        return self.participants_with_role(Participation.Role.PARTICIPANT)
+
+    @property
+    def observers(self):
+        return self.participants_with_role(Participation.Role.OBSERVER)
 
     @property
     def participant_groups(self):

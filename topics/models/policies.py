@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Prefetch, Q
 
-from ..partial_dates import PartialDateField, PrecisionField
+from ..partial_dates import PartialDateField, PrecisionField, format_partial_date
 from .publishing import Aliased, Publishable, page_url
 from .vocabulary import Country, Themed, ThemedQuerySet
 
@@ -45,7 +45,13 @@ class PolicyQuerySet(ThemedQuerySet):
         return self.with_citations().with_published_themes().with_published_parties()
 
     def with_party(self, country):
-        return self.filter(party_links__country=country)
+        """Return the policies `country` is a party to, each with its `party_role` and
+        `party_joined_date`/`party_joined_precision` (when it joined later)."""
+        return self.filter(party_links__country=country).annotate(
+            party_role=F("party_links__role"),
+            party_joined_date=F("party_links__joined_date"),
+            party_joined_precision=F("party_links__joined_precision"),
+        )
 
     def sharing_themes_with(self, record, limit=5, among=RELATED_CANDIDATES):
         """Return the policies with the most themes in common with `record`, itself excluded.
@@ -139,6 +145,23 @@ class Policy(Publishable, Aliased, Themed):
             raise ValidationError(
                 {"in_force_date": "A document cannot enter into force before it is signed."}
             )
+
+    # The parties below come from the prefetch of `PolicyQuerySet.with_published_parties()`.
+
+    @property
+    def signatory_links(self):
+        return [link for link in self.party_links.all() if link.role == PolicyParty.Role.SIGNATORY]
+
+    @property
+    def joined_later_links(self):
+        """The parties that joined later, by date joined (unknown dates last), then name."""
+        links = [link for link in self.party_links.all() if link.role == PolicyParty.Role.ACCEDED]
+        return sorted(links, key=lambda link: (link.joined_date is None, link.joined_date or 0))
+
+    @property
+    def party_joined_display(self):
+        """When the country of `with_party()` joined, if it joined later and the date is known."""
+        return format_partial_date(self.party_joined_date, self.party_joined_precision)
 
 
 class PolicyParty(models.Model):

@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 
 from .. import health
 from ..markup import CITATION_MARKER, render_markdown
+from ..partial_dates import partial_iso as _partial_iso
 
 register = template.Library()
 
@@ -40,3 +41,9 @@ def can_see_content_health(user):
 def published_themes(record):
     """Return a record's published themes (prefetched by `with_published_themes()`)."""
     return [link.theme for link in record.published_theme_links]
+
+
+@register.filter
+def partial_iso(value, precision):
+    """Return a partial date as "2007-08-09", "2007-08" or "2007" (for `<time datetime>`)."""
+    return _partial_iso(value, precision)
