@@ -159,7 +159,9 @@ def test_a_month_precise_date_keeps_its_precision(get, world):
 def test_the_serializers_keep_every_value_of_the_download(client, get, drafts, path, row):
     download = json.loads(client.get(f"/{path}/export.json").content)["results"]
     listed = get(f"/api/v1/{path}/").json()["results"]
-    assert [{key: record[key] for key in r} for r, record in zip(download, listed)] == download
+    assert [
+        {key: record[key] for key in r} for r, record in zip(download, listed, strict=True)
+    ] == download
 
 
 def test_drafts_are_never_listed_nor_named(get, drafts):
