@@ -591,7 +591,9 @@ class BodyViewSet(RecordViewSet):
         return Body.objects.published()
 
     def for_list(self, queryset):
-        return queryset.for_cards().with_published_themes()
+        # The meeting count's GROUP BY drops Meta.ordering (Django 3.1+): say it again.
+        ordered = queryset.for_cards().order_by(*Body._meta.ordering)
+        return ordered.with_published_themes()
 
     def for_detail(self, queryset):
         return self.for_list(queryset).with_citations()
