@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from topics import api
 from topics.sitemaps import SITEMAPS, sitemap
 from topics.views import content_health
 
@@ -29,6 +30,10 @@ urlpatterns = [
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
     ),
+    # The JSON API (topics/api.py) and its OpenAPI schema (?format=json or YAML).
+    path("api/", api.ApiDocsView.as_view(), name="api-docs"),
+    path("api/v1/schema/", api.SchemaView.as_view(), name="api-schema"),
+    path("api/v1/", include(api.router.urls)),
     path("", include("topics.urls")),
 ]
 

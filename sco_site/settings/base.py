@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
     "reversion",
     "reversion_compare",
     "import_export",
@@ -228,6 +230,40 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
     }
+}
+
+# The read-only JSON API at /api/v1/ (topics/api.py). JSON only: the browsable API
+# needs scripts and styles the CSP does not allow, and its forms are of no use to a
+# read-only API. No authentication: every reader sees the same published records
+# (so the page cache may keep a response), and nothing can be written.
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_VERSIONING_CLASS": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SCO Military Cooperation Reference API",
+    "VERSION": "1",
+    "DESCRIPTION": (
+        "Read-only JSON over the published records of the SCO Military Cooperation "
+        "Reference: exercises, policies, countries, series, topics, bodies, meetings and "
+        "glossary terms. Lists take the same filters as the site's list pages and "
+        "return the same records in the same order. Documentation: /api/."
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The schema is of this API only; the site's own pages are not in it.
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "ExerciseKindEnum": "topics.models.Exercise.Kind",
+        "PolicyKindEnum": "topics.models.Policy.Kind",
+        "PolicyStatusEnum": "topics.models.Policy.LegalStatus",
+        "MembershipStatusEnum": "topics.models.Membership.Status",
+    },
 }
 
 # Admin login throttling (django-axes): after 5 failures for one user name from one
