@@ -13,6 +13,7 @@ NAV_SECTIONS = [
     ("theme-list", "Themes"),
     ("series-list", "Series"),
     ("timeline", "Timeline"),
+    ("glossary", "Glossary"),
     ("about", "About"),
 ]
 # Pages with no tab of their own, and the section they belong to.

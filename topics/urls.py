@@ -32,6 +32,7 @@ urlpatterns = [
     path("meetings/<slug:slug>/", views.MeetingDetailView.as_view(), name="meeting-detail"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("timeline/", views.TimelineView.as_view(), name="timeline"),
+    path("glossary/", views.TermListView.as_view(), name="glossary"),
     path("about/", views.AboutView.as_view(), name="about"),
     path("feed/", RecentUpdatesFeed(), name="feed"),
 ]

@@ -14,6 +14,7 @@ from itertools import groupby
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models.functions import Lower
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -44,6 +45,7 @@ from .models import (
     ExerciseSeries,
     Meeting,
     Policy,
+    Term,
     Theme,
     Topic,
 )
@@ -655,6 +657,32 @@ class TimelineView(ReaderPageMixin, TemplateView):
             first_url=f"?{urlencode(query)}" if query else self.request.path,
             **kwargs,
         )
+
+
+class TermListView(ReaderPageMixin, ListView):
+    """The glossary: every published term, alphabetical, with an A–Z list of its letters."""
+
+    template_name = "topics/term_list.html"
+    context_object_name = "terms"
+
+    def get_queryset(self):
+        return Term.objects.published().for_list().order_by(Lower("term"), "term")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        letters = {}
+        for term in context["terms"]:
+            letters.setdefault(term_letter(term), []).append(term)
+        context["letters"] = [
+            {"letter": letter, "terms": terms} for letter, terms in letters.items()
+        ]
+        return context
+
+
+def term_letter(term):
+    """Return the letter a term is listed under: its first letter, "#" for a digit or sign."""
+    first = term.term.lstrip("“\"'(")[:1].upper()
+    return first if first.isalpha() else "#"
 
 
 class AboutView(ReaderPageMixin, TemplateView):

@@ -7,6 +7,7 @@ from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
 from .. import health
+from ..glossary import link_first_uses
 from ..markup import CITATION_MARKER, render_markdown
 from ..partial_dates import partial_iso as _partial_iso
 
@@ -17,6 +18,17 @@ register = template.Library()
 def markdown(text):
     """Render editor Markdown to sanitised HTML."""
     return mark_safe(render_markdown(text).html)  # noqa: S308 - sanitised by nh3
+
+
+@register.filter
+def link_terms(html_text, request):
+    """Link the first use on the page of each glossary term in rendered, sanitised HTML.
+
+    `{{ body_html|link_terms:request }}`, in the order the page shows its texts
+    (topics/glossary.py). Only for the site's own rendered Markdown: its output is
+    marked safe.
+    """
+    return mark_safe(link_first_uses(str(html_text), request))  # noqa: S308 - sanitised
 
 
 @register.filter
