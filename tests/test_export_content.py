@@ -24,6 +24,7 @@ from topics.models import (
     PolicyParty,
     PolicyRelation,
     Source,
+    Term,
     Theme,
     ThemeLink,
     Topic,
@@ -99,6 +100,7 @@ def snapshot():
         Exercise,
         Policy,
         Topic,
+        Term,
         Membership,
         Participation,
         PolicyParty,
@@ -117,7 +119,7 @@ def snapshot():
 
 def wipe():
     """Empty the content tables, as a new database is."""
-    for model in (Citation, Meeting, Body, Topic, PolicyRelation, Policy, Exercise,
+    for model in (Citation, Term, Meeting, Body, Topic, PolicyRelation, Policy, Exercise,
                   ExerciseSeries, Membership, Country, Source, Theme, BundleState):  # fmt: skip
         model.objects.all().delete()
 

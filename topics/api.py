@@ -237,6 +237,7 @@ class ExerciseSerializer(RecordSerializer):
     themes = strings(help_text="Slugs.")
     sources = strings(help_text="URLs of the sources cited.")
     disputed = serializers.CharField(help_text="Markdown: where sources disagree, and how.")
+    agreements = strings(help_text="Slugs of the agreements it was held under.")
     url = serializers.URLField(help_text="The record's page on the site.")
     updated_at = serializers.DateTimeField()
 
@@ -256,7 +257,12 @@ class PolicySerializer(RecordSerializer):
     signed_place = serializers.CharField()
     in_force = serializers.CharField(help_text="At its precision; empty if not known.")
     status = serializers.ChoiceField(choices=Policy.LegalStatus.choices)
-    parties = strings(help_text="ISO codes.")
+    parties = strings(help_text="ISO codes of every party.")
+    signatories = strings(help_text="ISO codes of the states that signed it.")
+    joined_later = strings(
+        help_text="States that joined later: the ISO code, then the date joined at its "
+        "precision where known (IN:2017-06-09)."
+    )
     themes = strings(help_text="Slugs.")
     summary = serializers.CharField()
     official_text_url = serializers.CharField()

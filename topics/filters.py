@@ -24,6 +24,8 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.forms.utils import ErrorDict, flatatt
 from django.http import QueryDict
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from .content_version import ContentStateMemo
 from .models import (
@@ -458,11 +460,13 @@ class ExerciseFilter(ExplainedFilterSet):
     def filter_scope(self, queryset, name, value):
         return queryset.sco_held() if value == "sco" else queryset
 
+    @extend_schema_field(OpenApiTypes.STR)  # country codes, e.g. IN (the API's schema)
     def filter_host(self, queryset, name, country):
         return queryset.filter(
             participations__country=country, participations__role=Participation.Role.HOST
         )
 
+    @extend_schema_field(OpenApiTypes.STR)  # country codes, e.g. IN (the API's schema)
     def filter_taking_part(self, queryset, name, countries):
         # One join per country: each must take part (as host or participant).
         membership = self.form.cleaned_data.get("membership")
@@ -535,6 +539,7 @@ class PolicyFilter(ExplainedFilterSet):
     class Meta(ExplainedFilterSet.Meta):
         model = Policy
 
+    @extend_schema_field(OpenApiTypes.STR)  # country codes, e.g. IN (the API's schema)
     def filter_parties(self, queryset, name, countries):
         role = self.form.cleaned_data.get("party_role")
         for country in countries:

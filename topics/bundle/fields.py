@@ -32,6 +32,7 @@ from ..models import (
     Meeting,
     Policy,
     Source,
+    Term,
     Theme,
     Topic,
 )
@@ -48,6 +49,7 @@ NATURAL_KEYS = {
     Topic: "slug",
     Body: "slug",
     Meeting: "slug",
+    Term: "slug",
     Domain: "slug",
 }
 # How a reference is named in messages ("unknown country code 'XX'").
